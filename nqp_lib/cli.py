@@ -1,0 +1,72 @@
+"""The ``nqp`` command line.
+
+Each sub-command lives next to the code it drives, in a module exposing ``register(subparsers)`` that adds
+its parser and sets ``func`` (a callable taking the parsed arguments and returning an exit status). User
+errors (:class:`nqp_lib.errors.NqpError`) print one readable message and exit 2; argparse usage errors
+also exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+
+from nqp_lib import __version__
+from nqp_lib.errors import NqpError
+
+#: Modules that contribute sub-commands, in the order they appear in ``nqp --help``.
+COMMAND_MODULES = (
+    "nqp_lib.report.command",  # build, params, serve
+    "nqp_lib.measure.command",  # measure, uncertainty
+    "nqp_lib.disparity.command",  # disparity
+    "nqp_lib.checkdata",  # check-data
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="nqp",
+        description="Measure and report new quality productive forces (新质生产力) on real statistics.",
+    )
+    parser.add_argument("--version", action="version", version=f"nqp {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:  # a layer not written yet
+            if exc.name == name:
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        status = args.func(args)
+    except NqpError as exc:
+        print(f"nqp {args.command}: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"nqp {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug, not a user error: say so plainly, keep the trace on request
+        if os.environ.get("NQP_DEBUG"):
+            traceback.print_exc()
+        print(
+            f"nqp {args.command}: internal error ({type(exc).__name__}: {exc}). "
+            "This is a bug in nqp; rerun with NQP_DEBUG=1 for the traceback and report it.",
+            file=sys.stderr,
+        )
+        return 1
+    return int(status or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
