@@ -1,0 +1,80 @@
+"""Regional disparity and dynamics for any table of scores (provinces, cities, counties).
+
+Each measure family has its module; all take plain arrays (values, and where needed group, unit and period
+labels or a spatial weights matrix) and return dataclasses that keep their intermediates and options:
+
+* :mod:`~nqp_lib.disparity.inequality` — Gini, coefficient of variation, Theil T and L with the exact
+  within/between split.
+* :mod:`~nqp_lib.disparity.dagum` — Dagum (1997) decomposition of the Gini by subgroup.
+* :mod:`~nqp_lib.disparity.density` — Gaussian kernel density per period on a common grid.
+* :mod:`~nqp_lib.disparity.markov` — quantile-class Markov chains and spatial Markov chains.
+* :mod:`~nqp_lib.disparity.convergence` — σ- and β-convergence (absolute; unit and period fixed effects).
+* :mod:`~nqp_lib.disparity.spatial` — spatial weights, global Moran's I, local Moran (LISA).
+* :mod:`~nqp_lib.disparity.command` — the ``nqp disparity`` command (imported by :mod:`nqp_lib.cli`).
+
+See ``docs/disparity.md`` for formulas, options and the benchmark.
+"""
+
+from nqp_lib.disparity.convergence import BetaResult, SigmaResult, beta_convergence, sigma_convergence
+from nqp_lib.disparity.dagum import DagumByPeriod, DagumResult, dagum, dagum_by_period
+from nqp_lib.disparity.density import DensityResult, bandwidth, kernel_density
+from nqp_lib.disparity.inequality import (
+    InequalityByPeriod,
+    TheilResult,
+    coefficient_of_variation,
+    gini,
+    inequality_by_period,
+    theil,
+)
+from nqp_lib.disparity.markov import (
+    MarkovResult,
+    SpatialMarkovResult,
+    markov_chain,
+    quantile_cuts,
+    spatial_markov,
+    steady_state,
+)
+from nqp_lib.disparity.spatial import (
+    LisaResult,
+    MoranByPeriod,
+    MoranResult,
+    SpatialWeights,
+    local_moran,
+    moran,
+    moran_by_period,
+    spatial_weights,
+)
+
+__all__ = [
+    "BetaResult",
+    "DagumByPeriod",
+    "DagumResult",
+    "DensityResult",
+    "InequalityByPeriod",
+    "LisaResult",
+    "MarkovResult",
+    "MoranByPeriod",
+    "MoranResult",
+    "SigmaResult",
+    "SpatialMarkovResult",
+    "SpatialWeights",
+    "TheilResult",
+    "bandwidth",
+    "beta_convergence",
+    "coefficient_of_variation",
+    "dagum",
+    "dagum_by_period",
+    "gini",
+    "inequality_by_period",
+    "kernel_density",
+    "local_moran",
+    "markov_chain",
+    "moran",
+    "moran_by_period",
+    "quantile_cuts",
+    "sigma_convergence",
+    "spatial_markov",
+    "spatial_weights",
+    "steady_state",
+    "theil",
+]
