@@ -26,6 +26,8 @@ File format::
             conditions: [5]
             rationale: why this measures the dimension
             weight: 0.2        # optional; all or none within a dimension
+            min: 0             # optional plausible range; `defaults: {min: 0}` at the top sets it for all
+            max: 100
 
 :func:`load_system` validates everything and raises :class:`~nqp_lib.errors.SystemDefinitionError` naming
 the file and the key at fault. :meth:`IndicatorSystem.matrix` turns a panel into the unit × year ×
@@ -92,6 +94,8 @@ class Indicator:
     conditions: tuple[int, ...] = ()
     rationale: str = ""
     weight: float | None = None
+    minimum: float | None = None  # plausible range of the indicator's values, checked by check-data
+    maximum: float | None = None
 
     def name(self, lang: str = "zh") -> str:
         return self.name_zh if lang == "zh" else self.name_en
@@ -232,17 +236,19 @@ class IndicatorSystem:
                 + f". Columns available: {', '.join(have[:40])}{' …' if len(have) > 40 else ''}"
             )
 
-    def matrix(self, panel: pd.DataFrame, unit: str = "unit", year: str = "year") -> pd.DataFrame:
+    def matrix(
+        self, panel: pd.DataFrame, unit: str = "unit", year: str = "year", where: str = "the panel"
+    ) -> pd.DataFrame:
         """Evaluate every indicator on ``panel``.
 
         Returns a frame with ``unit``, ``year`` and one float column per indicator id (in system order),
         sorted by year then unit. Missing source cells stay missing (NaN); a formula that divides by zero
-        raises :class:`DataError` naming the indicator and the first rows concerned.
+        raises :class:`DataError` naming ``where`` (the panel), the indicator and the first rows concerned.
         """
         for key in (unit, year):
             if key not in panel.columns:
-                raise DataError(f"panel has no {key!r} column (columns: {', '.join(map(str, panel.columns))})")
-        self.check_columns(panel.columns)
+                raise DataError(f"{where} has no {key!r} column (columns: {', '.join(map(str, panel.columns))})")
+        self.check_columns(panel.columns, where=where)
         out = pd.DataFrame({"unit": panel[unit].to_numpy(), "year": panel[year].to_numpy()})
         for ind in self.indicators:
             if ind.column is not None:
@@ -251,10 +257,10 @@ class IndicatorSystem:
                 values = evaluate_formula(ind.formula or "", panel, label=f"indicator {ind.id!r}")
             bad = np.isinf(values)
             if bad.any():
-                where = out.loc[bad, ["unit", "year"]].head(3).to_records(index=False).tolist()
+                examples = out.loc[bad, ["unit", "year"]].head(3).to_records(index=False).tolist()
                 raise DataError(
-                    f"indicator {ind.id!r} ({ind.column or ind.formula}) is infinite for {int(bad.sum())} "
-                    f"unit-years, e.g. {where}: a denominator is zero or a value is inf"
+                    f"{where}: indicator {ind.id!r} ({ind.column or ind.formula}) is infinite for {int(bad.sum())} "
+                    f"unit-years, e.g. {examples}: a denominator is zero or a value is inf"
                 )
             out[ind.id] = values
         return out.sort_values(["year", "unit"], kind="stable").reset_index(drop=True)
@@ -347,6 +353,11 @@ def _bilingual(node: Any, where: str, key: str) -> tuple[str, str]:
     if isinstance(node, str) and node.strip():
         return node, node
     if isinstance(node, Mapping):
+        if set(node) != {"zh", "en"}:
+            raise SystemDefinitionError(
+                f"{where}: key {key!r} must have exactly the keys zh and en, got {sorted(map(str, node))} "
+                "(quote a name that contains a comma: en: \"A, B\")"
+            )
         zh, en = node.get("zh"), node.get("en")
         if isinstance(zh, str) and zh.strip() and isinstance(en, str) and en.strip():
             return zh, en
@@ -361,6 +372,14 @@ def _weight(node: Any, where: str) -> float | None:
     return float(node)
 
 
+def _bound(node: Any, where: str, key: str) -> float | None:
+    if node is None:
+        return None
+    if isinstance(node, bool) or not isinstance(node, (int, float)) or not math.isfinite(node):
+        raise SystemDefinitionError(f"{where}: {key!r} must be a finite number or absent, got {node!r}")
+    return float(node)
+
+
 def system_from_dict(spec: Any, source: str = "<dict>", path: Path | None = None) -> IndicatorSystem:
     """Validate a parsed YAML mapping and build an :class:`IndicatorSystem`.
 
@@ -371,7 +390,7 @@ def system_from_dict(spec: Any, source: str = "<dict>", path: Path | None = None
     for key in ("id", "name", "dimensions"):
         if key not in spec:
             raise SystemDefinitionError(f"{source}: missing top-level key {key!r}")
-    known_top = {"id", "name", "description", "reference", "dimensions", "notes"}
+    known_top = {"id", "name", "description", "reference", "dimensions", "notes", "defaults"}
     unknown = set(spec) - known_top
     if unknown:
         raise SystemDefinitionError(
@@ -381,6 +400,9 @@ def system_from_dict(spec: Any, source: str = "<dict>", path: Path | None = None
     if not isinstance(sys_id, str) or not sys_id.isidentifier():
         raise SystemDefinitionError(f"{source}: 'id' must be an identifier such as three_elements, got {sys_id!r}")
     name_zh, name_en = _bilingual(spec["name"], source, "name")
+    defaults = spec.get("defaults") or {}
+    if not isinstance(defaults, Mapping) or set(defaults) - {"min", "max"}:
+        raise SystemDefinitionError(f"{source}: 'defaults' may only set 'min' and 'max', got {defaults!r}")
     dims_spec = spec["dimensions"]
     if not isinstance(dims_spec, list) or not dims_spec:
         raise SystemDefinitionError(f"{source}: 'dimensions' must be a non-empty list")
@@ -391,6 +413,7 @@ def system_from_dict(spec: Any, source: str = "<dict>", path: Path | None = None
     known_dim = {"id", "name", "weight", "indicators", "description"}
     known_ind = {
         "id", "name", "column", "formula", "unit", "direction", "features", "conditions", "rationale", "weight",
+        "min", "max",
     }
     for d_pos, d in enumerate(dims_spec):
         dwhere = f"{source}: dimensions[{d_pos}]"
@@ -477,6 +500,8 @@ def system_from_dict(spec: Any, source: str = "<dict>", path: Path | None = None
                     conditions=tuple(int(c) for c in conditions),
                     rationale=rationale.strip(),
                     weight=_weight(i.get("weight"), iwhere),
+                    minimum=_bound(i.get("min", defaults.get("min")), iwhere, "min"),
+                    maximum=_bound(i.get("max", defaults.get("max")), iwhere, "max"),
                 )
             )
         weights = [ind.weight for ind in indicators]

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from nqp_lib.data.impute import Imputation, impute
-from nqp_lib.data.package import Provenance, load
+from nqp_lib.data.package import Provenance, load, resource_path
 from nqp_lib.data.regions import province_names
 from nqp_lib.errors import DataError
 from nqp_lib.systems import evaluate_formula
@@ -295,8 +295,12 @@ def add_derived(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+SOURCES = ("st_yearbook_long", "eps_provincial_panel", "ceads_provincial_co2")
+
+
 @lru_cache(maxsize=2)
-def _provincial(years: tuple[int, ...]) -> Panel:
+def _provincial(years: tuple[int, ...], files: tuple[tuple[str, float, int], ...]) -> Panel:
+    """Assemble the panel; ``files`` (path, mtime, size of each source) only keys the cache."""
     names = province_names("zh")
     st, p_st = _st_columns(names)
     eps, p_eps = _eps_columns(names)
@@ -329,5 +333,10 @@ def provincial_panel(years: tuple[int, int] = (YEARS[0], YEARS[-1])) -> Panel:
     lo, hi = years
     if lo < YEARS[0] or hi > YEARS[-1] or lo > hi:
         raise DataError(f"provincial panel covers {YEARS[0]}–{YEARS[-1]}; got years {lo}–{hi}")
-    base = _provincial(tuple(range(lo, hi + 1)))
+    files = []
+    for name in SOURCES:
+        path = resource_path(name)  # raises a clear error when the data root or a file is missing
+        stat = path.stat()
+        files.append((str(path), stat.st_mtime, stat.st_size))
+    base = _provincial(tuple(range(lo, hi + 1)), tuple(files))
     return replace(base, frame=base.frame.copy(), provenance=list(base.provenance), notes=list(base.notes))

@@ -1,0 +1,313 @@
+"""Read a user's own panel: CSV (UTF-8, UTF-8 with BOM, GBK) or XLSX, wide or long.
+
+Wide
+    one row per unit-year: a unit column, a year column, one column per variable.
+Long
+    one row per unit-year-variable: a unit column, a year column, an indicator column and a value column.
+
+Key columns are recognised by name (case-insensitive): unit — ``unit``, ``province``, ``region``, ``city``,
+``county``, ``name``, ``省份``, ``省``, ``地区``, ``城市``; year — ``year``, ``年份``, ``年``; long-format
+indicator — ``indicator``, ``variable``, ``指标``, ``变量``; value — ``value``, ``值``, ``数值``.
+
+If most unit names are Chinese provinces (in any spelling :func:`~nqp_lib.data.regions.canonical_province`
+understands), every unit must be one, and all are rewritten to the short Chinese name so that regions and
+contiguity join. Otherwise units are taken as they are (cities, counties, countries …).
+
+:func:`read_panel` collects every problem it finds in the values and raises one :class:`DataError` listing
+them, each naming the file, column and row.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from nqp_lib.data.package import Provenance
+from nqp_lib.data.panel import ColumnInfo, Panel, column_catalogue, provincial_panel
+from nqp_lib.data.regions import canonical_province
+from nqp_lib.errors import DataError
+
+UNIT_NAMES = ("unit", "province", "region", "city", "county", "name", "省份", "省", "地区", "城市", "省区市")
+YEAR_NAMES = ("year", "年份", "年")
+INDICATOR_NAMES = ("indicator", "variable", "指标", "变量")
+VALUE_NAMES = ("value", "值", "数值")
+YEAR_RANGE = (1949, 2030)
+MAX_LISTED = 8
+
+
+@dataclass
+class RawTable:
+    """A file read into strings, with how it was read."""
+
+    frame: pd.DataFrame
+    path: Path
+    encoding: str
+    sha256: str
+
+
+@dataclass
+class PanelProblems:
+    """Problems found while reading; raised together as one :class:`DataError`."""
+
+    source: str
+    errors: list[str] = field(default_factory=list)
+
+    def add(self, message: str) -> None:
+        self.errors.append(message)
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            shown = self.errors[:20]
+            more = f"\n  … and {len(self.errors) - 20} more" if len(self.errors) > 20 else ""
+            raise DataError(
+                f"{self.source}: {len(self.errors)} problem(s):\n" + "\n".join(f"  - {e}" for e in shown) + more
+            )
+
+
+def _decode(data: bytes, path: Path) -> tuple[str, str]:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8"), "UTF-8 with BOM"
+    try:
+        return data.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030"), "GBK/GB18030"
+    except UnicodeDecodeError:
+        raise DataError(f"{path}: cannot decode the file as UTF-8 or GBK; save it as UTF-8 CSV or XLSX") from None
+
+
+def read_table(path: str | Path, sheet: str | int = 0) -> RawTable:
+    """Read a CSV or XLSX file into a frame of strings (no type guessing yet)."""
+    p = Path(path)
+    if not p.exists():
+        raise DataError(f"{p}: file not found")
+    if p.is_dir():
+        raise DataError(f"{p}: is a directory; give a CSV or XLSX file")
+    data = p.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    if not data.strip():
+        raise DataError(f"{p}: the file is empty; expected a header row and data rows")
+    suffix = p.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        try:
+            frame = pd.read_excel(io.BytesIO(data), sheet_name=sheet, dtype=object, engine="openpyxl")
+        except ValueError as exc:
+            raise DataError(f"{p}: cannot read sheet {sheet!r}: {exc}") from None
+        except Exception as exc:  # openpyxl raises several unrelated types on a corrupt file
+            raise DataError(f"{p}: not a readable XLSX workbook ({type(exc).__name__}: {exc})") from None
+        frame = frame.map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
+        encoding = "XLSX"
+    elif suffix in (".xls",):
+        raise DataError(f"{p}: old .xls workbooks are not supported; save as .xlsx or CSV (UTF-8)")
+    else:
+        text, encoding = _decode(data, p)
+        header = next(csv.reader(io.StringIO(text)), [])
+        named = [h.strip() for h in header]
+        repeated = sorted({h for h in named if named.count(h) > 1})
+        if repeated or "" in named:
+            what = f"repeated {repeated}" if repeated else f"an empty name at position {named.index('') + 1}"
+            raise DataError(f"{p}: repeated or empty column header: {what}; every column needs its own name")
+        try:
+            frame = pd.read_csv(io.StringIO(text), dtype=str, skipinitialspace=True)
+        except pd.errors.EmptyDataError:
+            raise DataError(f"{p}: no columns found; expected a header row such as 'unit,year,<indicators>'") from None
+        except pd.errors.ParserError as exc:
+            raise DataError(f"{p}: malformed CSV ({exc})") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if frame.empty:
+        raise DataError(f"{p}: has a header ({', '.join(frame.columns[:8])}) but no data rows")
+    dup = [c for c in frame.columns if list(frame.columns).count(c) > 1 or c.startswith("Unnamed: ")]
+    if dup:
+        raise DataError(f"{p}: repeated or empty column header(s): {sorted(set(dup))}")
+    return RawTable(frame=frame, path=p, encoding=encoding, sha256=digest)
+
+
+def _find(columns: list[str], names: tuple[str, ...], given: str | None, what: str, path: Path) -> str:
+    if given is not None:
+        if given not in columns:
+            raise DataError(f"{path}: {what} column {given!r} not found; columns are {columns}")
+        return given
+    lower = {c.lower(): c for c in columns}
+    for n in names:
+        if n.lower() in lower:
+            return lower[n.lower()]
+    raise DataError(
+        f"{path}: no {what} column; name one of {', '.join(names)} (columns found: {', '.join(columns[:12])})"
+    )
+
+
+def _row(i: int) -> int:
+    return i + 2  # 1-based, after the header line
+
+
+def _to_long_wide(raw: RawTable, unit_col: str | None, year_col: str | None) -> tuple[pd.DataFrame, str]:
+    """Return (wide frame with unit, year and string value columns, layout)."""
+    f, path = raw.frame, raw.path
+    cols = list(f.columns)
+    u = _find(cols, UNIT_NAMES, unit_col, "unit", path)
+    y = _find(cols, YEAR_NAMES, year_col, "year", path)
+    lower = {c.lower() for c in cols}
+    is_long = any(n.lower() in lower for n in INDICATOR_NAMES) and any(n.lower() in lower for n in VALUE_NAMES)
+    if not is_long:
+        other = [c for c in cols if c not in (u, y)]
+        if not other:
+            raise DataError(f"{path}: only key columns ({u}, {y}); add at least one indicator column")
+        wide = f.rename(columns={u: "unit", y: "year"})[["unit", "year", *other]]
+        return wide, "wide"
+    ind = _find(cols, INDICATOR_NAMES, None, "indicator", path)
+    val = _find(cols, VALUE_NAMES, None, "value", path)
+    long = f.rename(columns={u: "unit", y: "year", ind: "indicator", val: "value"})
+    empty_ind = long["indicator"].isna() | (long["indicator"].astype(str).str.strip() == "")
+    if empty_ind.any():
+        raise DataError(f"{path}: column {ind!r} is empty at row {_row(int(np.argmax(empty_ind.to_numpy())))}")
+    dup = long.duplicated(["unit", "year", "indicator"], keep=False)
+    if dup.any():
+        i = int(np.argmax(dup.to_numpy()))
+        r = long.iloc[i]
+        raise DataError(
+            f"{path}: duplicate entries for unit {r['unit']!r}, year {r['year']!r}, indicator {r['indicator']!r} "
+            f"(first at row {_row(i)}); each unit-year-indicator must appear once"
+        )
+    wide = long.pivot(index=["unit", "year"], columns="indicator", values="value").reset_index()
+    wide.columns.name = None
+    return wide, "long"
+
+
+def read_panel(
+    path: str | Path,
+    unit_col: str | None = None,
+    year_col: str | None = None,
+    columns: list[str] | None = None,
+    sheet: str | int = 0,
+) -> Panel:
+    """Read and validate a user panel file.
+
+    Parameters
+    ----------
+    path : path to a CSV (UTF-8, UTF-8 with BOM or GBK) or XLSX file, wide or long.
+    unit_col, year_col : override the recognised key column names.
+    columns : variables that must be numeric (e.g. the columns an indicator system reads). Default: every
+        non-key column. Other columns are dropped with a note.
+    sheet : XLSX sheet name or index.
+
+    Raises
+    ------
+    DataError
+        Listing every problem: missing key columns, empty keys, non-integer or out-of-range years, duplicate
+        unit-years, text or infinity in a numeric column, unknown provinces, missing required columns.
+    """
+    raw = read_table(path, sheet)
+    wide, layout = _to_long_wide(raw, unit_col, year_col)
+    src = str(raw.path)
+    problems = PanelProblems(src)
+    notes: list[str] = [f"read as {layout} {raw.encoding}"]
+
+    # keys
+    unit = wide["unit"].astype("string").str.strip()
+    blank = unit.isna() | (unit == "")
+    for i in np.flatnonzero(blank.to_numpy())[:MAX_LISTED]:
+        problems.add(f"row {_row(int(i))}: empty unit name")
+    year_num = pd.to_numeric(wide["year"].astype("string").str.strip(), errors="coerce")
+    bad_year = year_num.isna() | (year_num != np.round(year_num))
+    for i in np.flatnonzero(bad_year.to_numpy())[:MAX_LISTED]:
+        problems.add(f"row {_row(int(i))}: year {wide['year'].iat[i]!r} is not a whole number")
+    out_range = ~bad_year & ((year_num < YEAR_RANGE[0]) | (year_num > YEAR_RANGE[1]))
+    for i in np.flatnonzero(out_range.to_numpy())[:MAX_LISTED]:
+        problems.add(
+            f"row {_row(int(i))}: year {int(year_num.iat[i])} is out of range {YEAR_RANGE[0]}–{YEAR_RANGE[1]}"
+        )
+    problems.raise_if_any()
+    wide = wide.assign(unit=unit.astype(str), year=year_num.astype(int))
+
+    # provinces: all or none
+    canon = wide["unit"].map(canonical_province)
+    distinct = wide["unit"].drop_duplicates()
+    known = distinct.map(canonical_province).notna()
+    if known.mean() >= 0.5:
+        unknown = distinct[~known].tolist()
+        if unknown:
+            problems.add(
+                f"column 'unit': unknown province name(s) {unknown[:MAX_LISTED]}; use short or full Chinese names "
+                "(北京, 内蒙古自治区), English names (Inner Mongolia) or GB/T 2260 codes, as in data/regions.csv"
+            )
+        else:
+            wide["unit"] = canon.astype(str)
+            notes.append("units recognised as provinces and written as short Chinese names")
+    problems.raise_if_any()
+
+    dup = wide.duplicated(["unit", "year"], keep=False)
+    if dup.any():
+        idx = np.flatnonzero(dup.to_numpy())
+        first = wide.iloc[idx[0]]
+        problems.add(
+            f"{int(dup.sum())} rows repeat a unit-year, e.g. {first['unit']} {first['year']} "
+            f"(rows {', '.join(str(_row(int(i))) for i in idx[:4])}); each unit-year must appear once"
+        )
+    problems.raise_if_any()
+
+    # values
+    variables = [c for c in wide.columns if c not in ("unit", "year")]
+    if columns is not None:
+        absent = [c for c in columns if c not in variables]
+        if absent:
+            problems.add(f"column(s) {absent} are needed but not in the file (it has {variables[:15]})")
+        dropped = [c for c in variables if c not in columns]
+        if dropped:
+            notes.append(f"columns not used and dropped: {dropped}")
+        variables = [c for c in variables if c in columns]
+    out = wide[["unit", "year"]].copy()
+    for col in variables:  # validate every column, then raise all problems at once
+        text = wide[col].astype("string").str.strip().str.replace(",", "", regex=False)
+        text = text.mask(text.isin(["", "NA", "N/A", "NaN", "nan", "-", "—", "..", "…"]))
+        num = pd.to_numeric(text, errors="coerce")
+        bad = text.notna() & num.isna()
+        if columns is None and num.notna().sum() == 0 and bad.any():
+            notes.append(f"text column {col!r} dropped (no numbers in it)")
+            continue
+        for i in np.flatnonzero(bad.to_numpy())[:3]:
+            problems.add(
+                f"column {col!r}, row {_row(int(i))} ({out['unit'].iat[i]} {out['year'].iat[i]}): "
+                f"{wide[col].iat[i]!r} is not a number"
+            )
+        arr = num.to_numpy(dtype=float)
+        for i in np.flatnonzero(np.isinf(arr))[:3]:
+            problems.add(
+                f"column {col!r}, row {_row(int(i))} ({out['unit'].iat[i]} {out['year'].iat[i]}): infinite value"
+            )
+        if layout == "wide" and num.isna().all() and not bad.any():
+            notes.append(f"column {col!r} is entirely empty")
+        out[col] = arr
+    problems.raise_if_any()
+    variables = [c for c in variables if c in out.columns]
+    if not variables:
+        raise DataError(f"{src}: no numeric indicator columns; expected columns of numbers besides unit and year")
+
+    out = out.sort_values(["unit", "year"], kind="stable").reset_index(drop=True)
+    cat = column_catalogue()
+    info = {c: cat.get(c, ColumnInfo(c, "", c, c, "user", src)) for c in variables}
+    prov = Provenance(
+        resource="user_panel",
+        title=f"user panel {raw.path.name}",
+        path=str(raw.path),
+        sha256=raw.sha256,
+        rows=len(out),
+        origin="supplied by the user",
+        citation="",
+        mirror="",
+        licence="",
+    )
+    return Panel(frame=out, columns=info, provenance=[prov], name=str(raw.path), notes=notes)
+
+
+def open_panel(spec: str | Path, columns: list[str] | None = None) -> Panel:
+    """``"provincial"`` → the shipped provincial panel; anything else → :func:`read_panel` on that path."""
+    if str(spec) in ("provincial", "shipped"):
+        return provincial_panel()
+    return read_panel(spec, columns=columns)

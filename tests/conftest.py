@@ -1,0 +1,62 @@
+"""Shared fixtures: the data root, the shipped panel, and a CLI runner that never lets a traceback through."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from nqp_lib import cli
+from nqp_lib.data import data_root, provincial_panel
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def run_cli(capsys):
+    """Run ``nqp ARGS`` in-process; return exit code, stdout and stderr."""
+
+    def run(*args: str) -> CliResult:
+        try:
+            code = cli.main([str(a) for a in args])
+        except SystemExit as exc:  # argparse usage errors
+            code = int(exc.code or 0)
+        captured = capsys.readouterr()
+        assert "Traceback" not in captured.err, captured.err
+        return CliResult(code, captured.out, captured.err)
+
+    return run
+
+
+def run_nqp_subprocess(*args: str, **kwargs) -> subprocess.CompletedProcess:
+    """Run the installed console script in a fresh process."""
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("nqp")), *map(str, args)], capture_output=True, text=True, **kwargs
+    )
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    return data_root()
+
+
+@pytest.fixture(scope="session")
+def panel():
+    return provincial_panel()
+
+
+def raw_csv_rows(path: Path) -> list[dict[str, str]]:
+    """Read a CSV with the csv module only — an oracle independent of pandas and the loader."""
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
