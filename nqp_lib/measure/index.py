@@ -4,7 +4,8 @@ Pipeline, run on each *scope block* (all unit-years pooled, or one year at a tim
 
 1. indicator matrix from the panel (:meth:`IndicatorSystem.matrix`), optional imputation, a refusal to go on
    with missing cells;
-2. direction-aware normalisation (:mod:`nqp_lib.measure.normalise`), then zero handling;
+2. direction-aware normalisation (:mod:`nqp_lib.measure.normalise`); zero handling on the copy read by the
+   methods that take logarithms (entropy weights, geometric mean);
 3. weights (:mod:`nqp_lib.measure.weights`), flat or hierarchical, one method or a combination;
 4. aggregation (:mod:`nqp_lib.measure.aggregate`) into one score per dimension and a total; ranks per year
    (1 = highest score).
@@ -82,6 +83,9 @@ class MeasureOptions:
         measure a matrix with gaps.
     years : tuple of int or None
         Keep only the years ``from``–``to`` (inclusive).
+    exclude_units : tuple of str
+        Units to leave out (e.g. a province with no data on an indicator, which no within-unit imputation
+        can fill).
     clip : bool
         In :meth:`CompositeIndex.transform`, set raw values outside the fitted range of an indicator to the
         fitted minimum or maximum before normalising (default False: min-max scores of such values fall
@@ -100,6 +104,7 @@ class MeasureOptions:
     ddof: int = 1
     impute: str = "none"
     years: tuple[int, int] | None = None
+    exclude_units: tuple[str, ...] = ()
     clip: bool = False
 
     @property
@@ -109,6 +114,7 @@ class MeasureOptions:
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["years"] = list(self.years) if self.years else None
+        out["exclude_units"] = list(self.exclude_units)
         out["methods"] = list(self.methods)
         return out
 
@@ -146,6 +152,19 @@ def parse_years(value: Any) -> tuple[int, int] | None:
     return (lo, hi)
 
 
+def parse_units(value: Any) -> tuple[str, ...]:
+    """``None``, ``"西藏"``, ``"西藏,青海"`` or a list → a tuple of unit names."""
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):
+        parts = [v.strip() for v in value.replace("，", ",").split(",")]
+    elif isinstance(value, (list, tuple, set, np.ndarray, pd.Index)):
+        parts = [str(v).strip() for v in value]
+    else:
+        raise ParameterError(f"exclude_units: expected unit names (a list or 'A,B'), got {value!r}")
+    return tuple(p for p in parts if p)
+
+
 def measure_options(**options: Any) -> MeasureOptions:
     """Validate options (keyword names as in :class:`MeasureOptions`) and fill in defaults."""
     unknown = sorted(set(options) - set(OPTION_NAMES))
@@ -171,6 +190,7 @@ def measure_options(**options: Any) -> MeasureOptions:
     if not isinstance(o["clip"], bool):
         raise ParameterError(f"clip: must be True or False, got {o['clip']!r}")
     o["years"] = parse_years(o["years"])
+    o["exclude_units"] = parse_units(o["exclude_units"])
     return MeasureOptions(**o)
 
 
@@ -213,9 +233,13 @@ def _cells_message(mask: np.ndarray, units, years, ids, limit_ind: int = 8) -> s
 
 
 def indicator_data(
-    system: IndicatorSystem, panel: Any, impute: str = "none", years: tuple[int, int] | None = None
+    system: IndicatorSystem,
+    panel: Any,
+    impute: str = "none",
+    years: tuple[int, int] | None = None,
+    exclude_units: Sequence[str] = (),
 ) -> IndicatorData:
-    """Evaluate the system's indicators on the panel, restrict years, impute, and refuse missing cells.
+    """Evaluate the system's indicators on the panel, restrict years and units, impute, refuse missing cells.
 
     Raises :class:`MethodError` if a cell is still missing, naming the indicators and unit-years and the way
     out (an imputation, fewer years, fewer indicators).
@@ -231,6 +255,16 @@ def indicator_data(
             span = f"{int(have.min())}–{int(have.max())}" if have.notna().any() else "none"
             raise ParameterError(f"years: no rows in {years[0]}–{years[1]}; the panel covers {span}")
         frame = frame.loc[keep]
+    if exclude_units:
+        present = set(frame["unit"].astype(str))
+        unknown = [u for u in exclude_units if u not in present]
+        if unknown:
+            raise ParameterError(
+                f"exclude_units: {unknown} not in the panel; its units are {', '.join(sorted(present)[:40])}"
+            )
+        frame = frame.loc[~frame["unit"].astype(str).isin(exclude_units)]
+        if frame.empty:
+            raise ParameterError("exclude_units: no unit is left")
     matrix = system.matrix(frame)
     dup = matrix.duplicated(["unit", "year"])
     if dup.any():
@@ -262,26 +296,28 @@ def indicator_data(
     still = np.isnan(values)
     if still.any():
         # units with no observation at all on an indicator: no within-unit imputation can help
-        hopeless = []
+        hopeless: dict[str, list[str]] = {}
         for j in np.flatnonzero(still.any(axis=0)):
             for u in pd.unique(units[still[:, j]]):
                 if missing[units == u, j].all():
-                    hopeless.append(f"{u} has no {ids[j]} in any year")
-        hint = (
-            f" {'; '.join(hopeless[:5])}{' …' if len(hopeless) > 5 else ''} — drop those units or indicators, "
-            "because imputation works within a unit."
-            if hopeless
-            else ""
-        )
-        how = (
-            "choose an imputation (impute='linear', 'linear_nearest' or 'nearest'; CLI --impute), "
-            if impute == "none"
-            else f"imputation {impute!r} left them (it does not extrapolate{'' if impute != 'linear' else ' leading or trailing gaps; try linear_nearest'}); "
-        )
-        raise MethodError(
-            f"the indicator matrix has {int(still.sum())} missing cells: {_cells_message(still, units, yrs, ids)}. "
-            f"To measure, {how}restrict the years (--years FROM-TO), or remove these indicators.{hint}"
-        )
+                    hopeless.setdefault(str(u), []).append(ids[j])
+        lines = [f"the indicator matrix has {int(still.sum())} missing cells: {_cells_message(still, units, yrs, ids)}."]
+        if impute == "none":
+            lines.append(
+                "Choose an imputation (impute='linear', 'linear_nearest' or 'nearest'; CLI --impute), restrict the "
+                "years (--years FROM-TO), or remove these indicators from the system."
+            )
+        else:
+            lines.append(f"Imputation {impute!r} cannot fill them"
+                         + (" (it leaves leading and trailing gaps; linear_nearest fills them)." if impute == "linear" else "."))
+        if hopeless:
+            listed = "; ".join(f"{u} has no {', '.join(v)} in any year" for u, v in list(hopeless.items())[:5])
+            lines.append(
+                f"{listed}. Imputation works within a unit, so leave such units out "
+                f"(exclude_units=[{', '.join(repr(u) for u in hopeless)}]; CLI --exclude-units "
+                f"{','.join(hopeless)}) or remove the indicators."
+            )
+        raise MethodError(" ".join(lines))
     return IndicatorData(units, yrs, values, list(ids), imputed, impute)
 
 
@@ -414,18 +450,20 @@ class IndexResult:
 
     @cached_property
     def adjusted(self) -> pd.DataFrame:
-        """x''_ij: normalised values after zero handling — the matrix weighted and aggregated."""
+        """x''_ij: normalised values after zero handling — read by entropy weights and the geometric mean
+        (the methods that take logarithms); the other methods read :attr:`normalised`."""
         return self._wide(self.arrays.adjusted, self.arrays.indicators)
 
     @cached_property
     def contributions(self) -> pd.DataFrame:
-        """w_j x''_ij per indicator (weighted sum: they add up to the score)."""
+        """w_j x'_ij per indicator, on the matrix the aggregation read (weighted sum: they add up to the score)."""
         a = self.arrays
-        return self._wide(a.adjusted * a.final[a.block], a.indicators)
+        x = a.adjusted if self.options["aggregate"] == "geometric" else a.normalised
+        return self._wide(x * a.final[a.block], a.indicators)
 
     @cached_property
     def entropy_p(self) -> pd.DataFrame | None:
-        """p_ij = x''_ij / Σ_i x''_ij within the scope (None unless entropy weights were used on indicators)."""
+        """p_ij = x''_ij / Σ_i x''_ij within the scope (x'' after zero handling) (None unless entropy weights were used on indicators)."""
         a = self.arrays
         p = np.full(a.raw.shape, np.nan)
         found = False
@@ -568,10 +606,10 @@ class IndexResult:
 
     def options_json(self) -> str:
         """Options and notes as JSON (what ``nqp measure`` writes to options.json)."""
-        return json.dumps({**self.options, "notes": self.notes}, ensure_ascii=False, indent=2, default=_json_default)
+        return json.dumps({**self.options, "notes": self.notes}, ensure_ascii=False, indent=2, default=json_default)
 
 
-def _json_default(value: Any) -> Any:
+def json_default(value: Any) -> Any:
     if isinstance(value, (np.integer,)):
         return int(value)
     if isinstance(value, (np.floating,)):
@@ -691,7 +729,7 @@ class CompositeIndex:
         """Learn normalisation parameters, weights and TOPSIS points on ``panel`` and score it."""
         opts = measure_options(**self.options)
         system = self._resolve_system()
-        data = indicator_data(system, panel, opts.impute, opts.years)
+        data = indicator_data(system, panel, opts.impute, opts.years, opts.exclude_units)
         notes: list[str] = []
         fixed, fixed_dim = _fixed(system, opts, notes)
         directions = system.directions.reindex(data.indicators).to_numpy(dtype=float)
@@ -716,13 +754,14 @@ class CompositeIndex:
                 _check_nonnegative(xa, rows, data, "geometric aggregation", opts, key)
             try:
                 ws = compute_weights(
-                    xa, opts.methods, dims, len(dim_ids), hierarchy=opts.hierarchy, how=opts.combine,
+                    xn, opts.methods, dims, len(dim_ids), hierarchy=opts.hierarchy, how=opts.combine,
                     dimension_weights=opts.dimension_weights, aggregate=opts.aggregate, ddof=opts.ddof,
                     fixed=fixed, fixed_dimension=fixed_dim, labels=data.indicators, dimension_labels=dim_ids,
+                    zeros=lambda v: handle_zeros(v, opts.zeros, opts.shift),
                 )
             except MethodError as exc:
                 raise MethodError(f"scope {key}: {exc}") from None
-            sc = score_block(xa, ws.final[None], ws.within[None], ws.dimension[None], dims, len(dim_ids),
+            sc = score_block(xa if opts.aggregate == "geometric" else xn, ws.final[None], ws.within[None], ws.dimension[None], dims, len(dim_ids),
                              opts.aggregate, opts.hierarchy)
             norm_all[rows], adj_all[rows] = xn, xa
             fits.append(BlockFit(key, rows, params, x.min(axis=0), x.max(axis=0), ws, sc))
@@ -763,7 +802,7 @@ class CompositeIndex:
         """
         self._check_fitted()
         opts, system, dims = self.options_, self.system_, self.dims_
-        data = indicator_data(system, panel, opts.impute, opts.years)
+        data = indicator_data(system, panel, opts.impute, opts.years, opts.exclude_units)
         notes: list[str] = []
         fixed_notes: list[str] = []
         _fixed(system, opts, fixed_notes)
@@ -806,7 +845,7 @@ class CompositeIndex:
                 _check_nonnegative(xa, rows, data, "geometric aggregation", opts, f.key)
             ws, sc = f.weights, f.scores
             out = score_block(
-                xa, ws.final[None], ws.within[None], ws.dimension[None], dims, len(system.dimension_ids),
+                xa if opts.aggregate == "geometric" else xn, ws.final[None], ws.within[None], ws.dimension[None], dims, len(system.dimension_ids),
                 opts.aggregate, opts.hierarchy, best=sc.best, worst=sc.worst,
                 dimension_best=sc.dimension_best, dimension_worst=sc.dimension_worst,
             )

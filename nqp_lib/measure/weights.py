@@ -358,10 +358,14 @@ class WeightSet:
     empty_dimensions: np.ndarray
 
 
-def _apply_methods(x, methods, how, ddof, fixed, labels, level, group, columns, details):
+#: Methods that take logarithms and so read the zero-handled matrix.
+LOG_METHODS = frozenset({"entropy"})
+
+
+def _apply_methods(x, x_log, methods, how, ddof, fixed, labels, level, group, columns, details):
     out, per = [], {}
     for name in methods:
-        res = WEIGHTERS[name](x, ddof=ddof, fixed=fixed, labels=labels)
+        res = WEIGHTERS[name](x_log if name in LOG_METHODS else x, ddof=ddof, fixed=fixed, labels=labels)
         out.append(res.values)
         per[name] = res.values
         details.append({"level": level, "group": group, "method": name, "columns": columns, "details": res.details})
@@ -384,6 +388,7 @@ def compute_weights(
     active: np.ndarray | None = None,
     labels: Sequence[str] | None = None,
     dimension_labels: Sequence[str] | None = None,
+    zeros: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> WeightSet:
     r"""Weights of one block, flat or hierarchical.
 
@@ -399,11 +404,15 @@ def compute_weights(
 
     ``fixed`` holds the within-dimension weights from the system file and ``fixed_dimension`` its dimension
     weights (flat ``fixed`` uses their product). ``active`` (bool, m) leaves indicators out (weight 0),
-    as the leave-one-out step of the uncertainty analysis does.
+    as the leave-one-out step of the uncertainty analysis does. ``zeros`` is the zero handling applied to
+    the matrix read by methods that take logarithms (:data:`LOG_METHODS`: entropy) and by a geometric mean;
+    the other methods read ``x`` itself.
     """
     from nqp_lib.measure.aggregate import dimension_scores  # aggregate does not import weights
 
     m = x.shape[1]
+    zeros = zeros if zeros is not None else (lambda v: v)
+    x_log = zeros(x)
     active = np.ones(m, dtype=bool) if active is None else np.asarray(active, dtype=bool)
     dims = np.asarray(dims)
     details: list[dict] = []
@@ -418,7 +427,7 @@ def compute_weights(
         if fixed is not None:
             fd = fixed_dimension if fixed_dimension is not None else np.ones(n_dims)
             fx = (fixed * fd[dims])[cols]
-        wa, per = _apply_methods(x[:, cols], methods, how, ddof, fx, sub_labels, "flat", -1, cols, details)
+        wa, per = _apply_methods(x[:, cols], x_log[:, cols], methods, how, ddof, fx, sub_labels, "flat", -1, cols, details)
         final = np.zeros(m)
         final[cols] = wa
         for name, w in per.items():
@@ -453,7 +462,7 @@ def compute_weights(
             continue
         fx = fixed[in_k] if fixed is not None else None
         lab = [labels[i] for i in in_k] if labels is not None else None
-        wk, per = _apply_methods(x[:, in_k], methods, how, ddof, fx, lab, "within", k, in_k, details)
+        wk, per = _apply_methods(x[:, in_k], x_log[:, in_k], methods, how, ddof, fx, lab, "within", k, in_k, details)
         within[in_k] = wk
         for name, w in per.items():
             by_method[name][in_k] = w
@@ -473,10 +482,11 @@ def compute_weights(
         if len(live) == 1:
             dimension[live] = 1.0
         else:
-            s = dimension_scores(x, within[None, :], dims, n_dims, aggregate)[0][:, live, 0]
+            xs = x_log if aggregate == "geometric" else x
+            s = dimension_scores(xs, within[None, :], dims, n_dims, aggregate)[0][:, live, 0]
             fdim = np.asarray(fixed_dimension, dtype=float)[live] if fixed_dimension is not None else None
             dlab = [dimension_labels[k] for k in live] if dimension_labels is not None else None
-            wd, per = _apply_methods(s, methods, how, ddof, fdim, dlab, "dimension", -1, live, details)
+            wd, per = _apply_methods(s, zeros(s), methods, how, ddof, fdim, dlab, "dimension", -1, live, details)
             dimension[live] = wd
             for name, w in per.items():
                 full = np.zeros(n_dims)
