@@ -63,10 +63,10 @@ def bandwidth(values: ArrayLike, rule: BandwidthRule = "silverman") -> float:
     if not sd > 0:
         raise MethodError(f"the {rule} bandwidth is 0 because all values are equal; pass a fixed bandwidth")
     if rule == "scott":
-        return sd * y.size ** -0.2
+        return sd * y.size**-0.2
     q75, q25 = np.percentile(y, [75, 25])
     spread = min(sd, (q75 - q25) / 1.34) if q75 > q25 else sd
-    return 0.9 * spread * y.size ** -0.2
+    return float(0.9 * spread * y.size**-0.2)
 
 
 def gaussian_density(values: np.ndarray, grid: np.ndarray, h: float) -> np.ndarray:

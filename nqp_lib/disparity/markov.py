@@ -247,7 +247,7 @@ def spatial_markov(
     u = as_labels(units, y.size, "units")
     per = as_labels(periods, y.size, "periods")
     lag = np.empty_like(y)
-    for _, rows, w in aligned_periods(u, per, weights):
+    for _, rows, w in aligned_periods(u, per, weights, measure="a spatial Markov chain"):
         lag[rows] = w.lag(y[rows])
     cuts = quantile_cuts(y, classes)
     k = cuts.size + 1

@@ -247,7 +247,7 @@ def moran(values: ArrayLike, weights: SpatialWeights, *, permutations: int = 999
     z, ss = _deviations(y)
     W, n = weights.matrix, y.size
     scale = n / W.sum()
-    observed = scale * float(z @ (W @ z)) / ss
+    observed = float(scale * (z @ (W @ z)) / ss)
     sims = np.empty(r)
     step = max(1, _CHUNK // n)
     for start in range(0, r, step):
@@ -259,7 +259,7 @@ def moran(values: ArrayLike, weights: SpatialWeights, *, permutations: int = 999
         expected=-1.0 / (n - 1),
         mean_sim=float(sims.mean()),
         sd_sim=sd,
-        z_sim=(observed - sims.mean()) / sd if sd > 0 else 0.0,
+        z_sim=float((observed - sims.mean()) / sd) if sd > 0 else 0.0,
         p_sim=float(_p_sim(np.array(observed), sims)),
         n=n,
         permutations=r,
@@ -371,16 +371,20 @@ class MoranByPeriod:
     options: dict = field(default_factory=dict)
 
 
-def aligned_periods(units: np.ndarray, periods: np.ndarray, weights: SpatialWeights):
+def aligned_periods(units: np.ndarray, periods: np.ndarray, weights: SpatialWeights, *, min_units: int = 2,
+                    measure: str = "a spatial measure"):
     """Yield ``(period, rows, period_weights)`` with the rows of each period ordered like the weights.
 
     The weights are restricted to the units present in the period (rows re-standardised from the raw
-    matrix); a unit the matrix lacks raises :class:`DataError`.
+    matrix); a unit the matrix lacks raises :class:`DataError`, a period with fewer than ``min_units`` units
+    :class:`MethodError`.
     """
     check_unique_keys(units, periods)
     order = {label: k for k, label in enumerate(weights.labels)}
     for period, rows in by_period(periods):
         with naming_period(period):
+            if rows.size < min_units:
+                raise MethodError(f"{measure} needs at least {min_units} units, got {rows.size}")
             known = np.array([u in order for u in units[rows]])
             if not known.all():
                 weights.subset(list(units[rows][~known]))  # raises, naming the units the matrix lacks
@@ -409,7 +413,7 @@ def moran_by_period(
     y = as_values(values, measure="Moran's I")
     u = as_labels(units, y.size, "units")
     per = as_labels(periods, y.size, "periods")
-    slices = list(aligned_periods(u, per, weights))
+    slices = list(aligned_periods(u, per, weights, min_units=3, measure="Moran's I"))
     streams = _generator(seed).spawn(len(slices))
     global_rows, local_tables, dropped = [], [], {}
     for (period, rows, w), rng in zip(slices, streams):

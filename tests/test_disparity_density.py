@@ -1,0 +1,103 @@
+"""Kernel density: bandwidth rules by hand and against scipy, densities, peaks, common grid, errors."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from nqp_lib.disparity import bandwidth, kernel_density
+from nqp_lib.disparity.density import density_peaks, gaussian_density, half_max_width
+from nqp_lib.errors import MethodError, ParameterError
+
+
+def test_silverman_bandwidth_by_hand():
+    # y = 1..5: s = sqrt(10/4) = 1.5811, IQR = 4 − 2 = 2 → 2/1.34 = 1.4925 < s; h = 0.9·1.4925·5^(−1/5).
+    assert bandwidth([1, 2, 3, 4, 5]) == pytest.approx(0.9 * (2 / 1.34) * 5 ** -0.2, rel=1e-14)
+    # y = 0, 0, 0, 10: s = 5 (sample), IQR = 2.5 − 0 = 2.5 → 1.8657 < 5; h = 0.9·1.8657·4^(−1/5).
+    assert bandwidth([0, 0, 0, 10]) == pytest.approx(0.9 * (2.5 / 1.34) * 4 ** -0.2, rel=1e-14)
+    # IQR = 0 (y = 0, 1, 1, 1, 1, 1, 2): Silverman falls back to s = sqrt(2/6).
+    assert bandwidth([0, 1, 1, 1, 1, 1, 2]) == pytest.approx(0.9 * math.sqrt(2 / 6) * 7 ** -0.2, rel=1e-14)
+
+
+def test_scott_bandwidth_is_scipys_and_fixed_is_passed_through():
+    y = np.random.default_rng(0).normal(size=50)
+    kde = stats.gaussian_kde(y, bw_method="scott")
+    assert bandwidth(y, "scott") == pytest.approx(math.sqrt(kde.covariance[0, 0]), rel=1e-12)
+    assert bandwidth(y, 0.3) == 0.3
+
+
+def test_density_values_by_hand_and_against_scipy():
+    # one point at 0, h = 1: f(0) = φ(0) = 1/sqrt(2π); two points at 0 and 2: f(1) = φ(1) = e^(−1/2)/sqrt(2π).
+    assert gaussian_density(np.array([0.0]), np.array([0.0]), 1.0)[0] == pytest.approx(1 / math.sqrt(2 * math.pi))
+    assert gaussian_density(np.array([0.0, 2.0]), np.array([1.0]), 1.0)[0] == pytest.approx(
+        math.exp(-0.5) / math.sqrt(2 * math.pi)
+    )
+    rng = np.random.default_rng(1)
+    y = rng.lognormal(size=80)
+    for rule in ("silverman", "scott"):
+        r = kernel_density(y, np.zeros(80), bandwidth_rule=rule)
+        h = r.summary["bandwidth"].iloc[0]
+        scipy_kde = stats.gaussian_kde(y, bw_method=h / np.std(y, ddof=1))
+        assert r.density["density"].to_numpy() == pytest.approx(scipy_kde(r.grid), rel=1e-10, abs=1e-14)
+
+
+def test_density_integrates_to_one_on_common_grid():
+    rng = np.random.default_rng(2)
+    y = np.concatenate([rng.normal(0, 1, 100), rng.normal(3, 0.5, 60)])
+    periods = np.repeat([2020, 2021], [100, 60])
+    r = kernel_density(y, periods, grid_size=400)
+    assert r.grid.size == 400
+    assert r.grid[0] == pytest.approx(y.min() - 3 * r.summary["bandwidth"].max())
+    for _, curve in r.density.groupby("period"):
+        assert curve["x"].to_numpy() == pytest.approx(r.grid)  # the same grid for every period
+        assert np.trapezoid(curve["density"], curve["x"]) == pytest.approx(1.0, abs=5e-3)
+
+
+def test_peak_summary_for_two_clusters():
+    # values 0, 0, 5 with fixed h = 0.5: the grid runs from −1.5 to 6.5; with 161 points its step is 0.05 so
+    # 0 is a grid point. Main peak at 0 with height (2/3)·φ(0)/0.5 (the other point is 10 h away);
+    # its width at half maximum is that of a normal with sd h: 2·sqrt(2 ln 2)·0.5 = 1.1774.
+    r = kernel_density([0.0, 0.0, 5.0], [1, 1, 1], bandwidth_rule=0.5, grid_size=161)
+    s = r.summary.iloc[0]
+    assert s["peak_x"] == pytest.approx(0.0, abs=1e-12)
+    assert s["peak_height"] == pytest.approx(2 / 3 / (0.5 * math.sqrt(2 * math.pi)), rel=1e-9)
+    assert s["peak_width"] == pytest.approx(2 * math.sqrt(2 * math.log(2)) * 0.5, abs=2e-3)
+    assert s["n_peaks"] == 2  # the side peak at 5 has half the main height
+    r = kernel_density([0.0, 0.0, 5.0], [1, 1, 1], bandwidth_rule=0.5, grid_size=161, min_peak_share=0.6)
+    assert r.summary["n_peaks"].iloc[0] == 1
+    assert r.options == {"bandwidth": 0.5, "grid_size": 161, "cut": 3.0, "min_peak_share": 0.6, "kernel": "gaussian"}
+
+
+def test_peak_helpers_on_a_known_curve():
+    grid = np.linspace(-3, 3, 601)
+    f = np.exp(-0.5 * grid**2)  # peak at 0, half maximum at ±sqrt(2 ln 2)
+    assert density_peaks(grid, f).tolist() == [300]
+    assert half_max_width(grid, f, 300) == pytest.approx(2 * math.sqrt(2 * math.log(2)), abs=1e-4)
+    plateau = np.array([0.0, 1.0, 2.0, 2.0, 1.0, 0.0])
+    assert density_peaks(np.arange(6.0), plateau).tolist() == [2]
+
+
+def test_row_order_does_not_matter():
+    rng = np.random.default_rng(4)
+    y, p = rng.normal(size=60), np.repeat([1, 2, 3], 20)
+    perm = rng.permutation(60)
+    a, b = kernel_density(y, p), kernel_density(y[perm], p[perm])
+    assert b.density["density"].to_numpy() == pytest.approx(a.density["density"].to_numpy(), rel=1e-12)
+    assert b.summary["n_peaks"].tolist() == a.summary["n_peaks"].tolist()
+
+
+def test_errors():
+    with pytest.raises(MethodError, match="period 2: .*at least 2 values.*fixed bandwidth"):
+        kernel_density([1.0, 2.0, 3.0], [1, 1, 2])
+    assert kernel_density([1.0, 2.0, 3.0], [1, 1, 2], bandwidth_rule=0.5).summary["n"].tolist() == [2, 1]
+    with pytest.raises(MethodError, match="all values are equal"):
+        bandwidth([2, 2, 2])
+    with pytest.raises(ParameterError, match="bandwidth must be"):
+        bandwidth([1, 2, 3], "nrd0")
+    with pytest.raises(ParameterError, match="bandwidth must be"):
+        bandwidth([1, 2, 3], -1.0)
+    with pytest.raises(ParameterError, match="grid_size"):
+        kernel_density([1.0, 2.0], [1, 1], grid_size=2)
