@@ -60,6 +60,7 @@ def test_matches_pairwise_reference_and_adds_up(seed):
     # the identities
     assert r.G_w + r.G_nb + r.G_t == pytest.approx(r.G, abs=1e-12)
     assert r.G == pytest.approx(gini(y), abs=1e-12)
+    assert r.G == pytest.approx(gini_pairwise(y), abs=1e-12)  # the plain Gini from the full difference matrix
     assert sum(r.contributions.values()) == pytest.approx(1.0, abs=1e-12)
     assert (r.between["D_jh"] >= 0).all() and (r.between["D_jh"] <= 1).all()
     # groups ordered by mean, pairs listed with the richer group first

@@ -220,6 +220,20 @@ def resolve_weights(
     return spatial_weights(matrix, name=f"--weights {path}"), keys, str(path)
 
 
+def absent_from_data(weights: SpatialWeights, keys: pd.Series, periods: pd.Series) -> list[str]:
+    """Notes on matrix units missing from the data in some periods (they are dropped from the weights there)."""
+    missing: dict[tuple, list] = {}
+    for period, present in keys.groupby(periods.to_numpy(), sort=True):
+        gone = tuple(sorted(set(weights.labels) - set(present), key=str))
+        if gone:
+            missing.setdefault(gone, []).append(period)
+    return [
+        f"spatial: {', '.join(map(str, gone))} not in the data in {len(when)} period(s) ({when[0]} to {when[-1]}); "
+        "dropped from the weights there, rows re-standardised"
+        for gone, when in missing.items()
+    ]
+
+
 # --- running the measures ----------------------------------------------------------------------------------------
 
 
@@ -338,6 +352,8 @@ def run(args: argparse.Namespace) -> int:
     if "markov" in measures or "moran" in measures:
         weights, keys, weights_source = resolve_weights(args.weights, units, provinces, notes)
         record["weights"] = weights_source
+        if weights is not None:
+            notes += absent_from_data(weights, keys, periods)
 
     if "markov" in measures:
         def chains() -> dict[str, pd.DataFrame]:
@@ -377,8 +393,6 @@ def run(args: argparse.Namespace) -> int:
             r = moran_by_period(values, keys, periods, weights, permutations=args.permutations, seed=args.seed,
                                 alpha=args.alpha)
             record["moran"] = {k: v for k, v in r.options.items() if k != "dropped_from_weights"}
-            for period, units_gone in r.options["dropped_from_weights"].items():
-                notes.append(f"moran {period}: not in the data, dropped from the weights: {', '.join(map(str, units_gone))}")
             return {"moran": r.global_, "lisa": r.local}
         tables |= _measure("moran", spatial)
 

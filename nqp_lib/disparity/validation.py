@@ -49,7 +49,8 @@ def as_values(
     data
         The values (one per unit, or one per unit-period).
     name
-        What to call the values in messages (a parameter or column name).
+        What to call the values in messages (a parameter or column name); a named Series given with the
+        default name is called ``column '<its name>'``.
     domain
         ``"finite"``, ``"nonnegative"`` or ``"positive"``.
     measure
@@ -63,6 +64,8 @@ def as_values(
         Values fall outside ``domain``.
     """
     labels = _labels_of(data)
+    if name == "values" and isinstance(data, pd.Series) and data.name is not None:
+        name = f"column {data.name!r}"
     try:
         y = np.asarray(data, dtype=float)
     except (TypeError, ValueError) as exc:
