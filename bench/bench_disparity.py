@@ -119,7 +119,8 @@ def main() -> int:
         args = ["disparity", str(path), "--value", "score", "--group", "group", "--out", str(Path(tmp) / "out")]
         with contextlib.redirect_stdout(io.StringIO()):
             cli_time, status = best_of(1, lambda: cli.main(args))
-    print(f"\n3. nqp disparity on {N_UNITS} units x {N_YEARS} years (no spatial weights): {cli_time:.2f} s, exit {status}")
+    print(f"\n3. nqp disparity on {N_UNITS} units x {N_YEARS} years (no spatial weights): "
+          f"{cli_time:.2f} s, exit {status}")
     if status != 0:
         failures.append(f"nqp disparity exited {status}")
 

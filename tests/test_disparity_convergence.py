@@ -132,7 +132,8 @@ def test_absolute_beta_standard_errors_against_loops():
     X = np.column_stack([x, np.ones_like(x)])
     u = g - X @ np.array([slope, intercept])
     bread = np.linalg.inv(X.T @ X)
-    meat = sum(np.outer(X[i * 7 : i * 7 + 7].T @ u[i * 7 : i * 7 + 7], X[i * 7 : i * 7 + 7].T @ u[i * 7 : i * 7 + 7]) for i in range(25))
+    scores = [X[i * 7 : i * 7 + 7].T @ u[i * 7 : i * 7 + 7] for i in range(25)]  # 7 transitions per unit
+    meat = sum(np.outer(s, s) for s in scores)
     c = 25 / 24 * (175 - 1) / (175 - 2)
     assert r.coefficients["se_cluster"].iloc[0] == pytest.approx(math.sqrt((c * bread @ meat @ bread)[0, 0]), rel=1e-10)
 

@@ -45,7 +45,8 @@ def test_transitions_counted_by_hand():
     assert r.steady_state is None and "not unique" in r.steady_state_note
     table = r.table()
     assert len(table) == 16
-    assert table.query("from_class == 4 and to_class == 4")[["n", "count", "probability"]].iloc[0].tolist() == [2, 2, 1.0]
+    stay_top = table.query("from_class == 4 and to_class == 4")
+    assert stay_top[["n", "count", "probability"]].iloc[0].tolist() == [2, 2, 1.0]
 
 
 def test_steady_state_by_hand_and_undefined_cases():

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from nqp_lib.errors import DataError, MethodError, NqpError, ParameterError
+from nqp_lib.errors import DataError, MethodError, ParameterError
 from nqp_lib.disparity.convergence import beta_convergence, sigma_convergence
 from nqp_lib.disparity.dagum import dagum_by_period
 from nqp_lib.disparity.density import kernel_density
@@ -102,7 +102,8 @@ def read_scores(path: Path) -> pd.DataFrame:
 
 def _column(frame: pd.DataFrame, name: str, option: str, path: Path) -> str:
     if name not in frame.columns:
-        raise ParameterError(f"{option} {name}: no such column in {path}; columns: {', '.join(map(str, frame.columns))}")
+        columns = ", ".join(map(str, frame.columns))
+        raise ParameterError(f"{option} {name}: no such column in {path}; columns: {columns}")
     return name
 
 
@@ -112,7 +113,10 @@ def _unit_column(frame: pd.DataFrame, unit: str | None, path: Path) -> str:
     for name in UNIT_CANDIDATES:
         if name in frame.columns:
             return name
-    raise ParameterError(f"--unit: {path} has none of {', '.join(UNIT_CANDIDATES)}; columns: {', '.join(frame.columns)}")
+    raise ParameterError(
+        f"--unit: {path} has none of {', '.join(UNIT_CANDIDATES)}; pass --unit COL "
+        f"(columns: {', '.join(map(str, frame.columns))})"
+    )
 
 
 def _lines(mask: np.ndarray, limit: int = 8) -> str:
@@ -431,7 +435,8 @@ def _report(out: Path, tables: dict[str, pd.DataFrame], notes: list[str]) -> Non
     print(f"nqp disparity: wrote {len(tables)} tables and run.json to {out}/")
     if "gini" in tables:
         g = tables["gini"]
-        print(f"  Gini {g['period'].iloc[0]}: {g['gini'].iloc[0]:.4f} -> {g['period'].iloc[-1]}: {g['gini'].iloc[-1]:.4f}")
+        first, last = g.iloc[0].to_dict(), g.iloc[-1].to_dict()
+        print(f"  Gini {g['period'].iloc[0]}: {first['gini']:.4f} -> {g['period'].iloc[-1]}: {last['gini']:.4f}")
     if "dagum" in tables:
         d = tables["dagum"].iloc[-1].to_dict()
         print(f"  Dagum {tables['dagum']['period'].iloc[-1]}: G={d['G']:.4f}, within {d['share_w']:.1%}, "

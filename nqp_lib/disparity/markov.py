@@ -171,7 +171,8 @@ def markov_chain(
     first = period_codes(per)[0] == 0
     initial = np.bincount(cls[first] - 1, minlength=k) / first.sum()
     rule = "given" if cuts is not None else "pooled quantiles"
-    return MarkovResult(cut_points, counts, probs, pi, note, initial, int(start.size), {"classes": k, "class_rule": rule})
+    options = {"classes": k, "class_rule": rule}
+    return MarkovResult(cut_points, counts, probs, pi, note, initial, int(start.size), options)
 
 
 def _cut_points(y: np.ndarray, classes: int, cuts: ArrayLike | None) -> np.ndarray:
@@ -256,7 +257,8 @@ def spatial_markov(
     start, end = transitions(u, per)
     if start.size == 0:
         raise MethodError("a spatial Markov chain needs units observed in at least two consecutive periods")
-    counts = np.stack([_counts(cls[start][lag_cls[start] == l], cls[end][lag_cls[start] == l], k) for l in range(1, k + 1)])
+    start_lag = lag_cls[start]
+    counts = np.stack([_counts(cls[start][start_lag == c], cls[end][start_lag == c], k) for c in range(1, k + 1)])
     probs = np.stack([_probabilities(c) for c in counts])
     states = [steady_state(p) for p in probs]
     return SpatialMarkovResult(

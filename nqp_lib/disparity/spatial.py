@@ -30,8 +30,8 @@ Cliff, A. D., & Ord, J. K. (1981). *Spatial Processes: Models and Applications*.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -184,6 +184,11 @@ def _check_aligned(values: ArrayLike, w: SpatialWeights) -> np.ndarray:
     return y
 
 
+def _seed_label(seed: Seed) -> object:
+    """The seed as recorded in results: the integer, or ``"generator"`` for a Generator passed in."""
+    return "generator" if isinstance(seed, np.random.Generator) else seed
+
+
 def _generator(seed: Seed) -> np.random.Generator:
     if isinstance(seed, (bool, float)) or not isinstance(seed, (int, np.integer, np.random.Generator)):
         raise ParameterError(f"seed must be an integer or a numpy Generator, got {seed!r}")
@@ -218,7 +223,7 @@ class MoranResult:
 
     def to_frame(self) -> pd.DataFrame:
         """One row with every field."""
-        return pd.DataFrame([self.__dict__])
+        return pd.DataFrame([asdict(self)])
 
 
 def _permuted(z: np.ndarray, rng: np.random.Generator, count: int) -> np.ndarray:
@@ -263,7 +268,7 @@ def moran(values: ArrayLike, weights: SpatialWeights, *, permutations: int = 999
         p_sim=float(_p_sim(np.array(observed), sims)),
         n=n,
         permutations=r,
-        seed=seed if not isinstance(seed, np.random.Generator) else "generator",
+        seed=_seed_label(seed),
     )
 
 
@@ -347,7 +352,7 @@ def local_moran(
             "cluster": np.where(p <= alpha, quadrant, "ns"),
         }
     )
-    return LisaResult(table, alpha, r, seed if not isinstance(seed, np.random.Generator) else "generator")
+    return LisaResult(table, alpha, r, _seed_label(seed))
 
 
 @dataclass(frozen=True)
@@ -372,7 +377,7 @@ class MoranByPeriod:
 
 
 def aligned_periods(units: np.ndarray, periods: np.ndarray, weights: SpatialWeights, *, min_units: int = 2,
-                    measure: str = "a spatial measure"):
+                    measure: str = "a spatial measure") -> Iterator[tuple[object, np.ndarray, SpatialWeights]]:
     """Yield ``(period, rows, period_weights)`` with the rows of each period ordered like the weights.
 
     The weights are restricted to the units present in the period (rows re-standardised from the raw
@@ -419,7 +424,7 @@ def moran_by_period(
     for (period, rows, w), rng in zip(slices, streams):
         with naming_period(period):
             g = moran(y[rows], w, permutations=permutations, seed=rng)
-            global_rows.append({"period": period, **g.__dict__, "seed": seed})
+            global_rows.append({"period": period, **asdict(g), "seed": _seed_label(seed)})
             if local:
                 lisa = local_moran(y[rows], w, permutations=permutations, seed=rng, alpha=alpha)
                 local_tables.append(lisa.table.assign(period=period))
@@ -432,7 +437,7 @@ def moran_by_period(
         local_table = local_table[["period", *local_table.columns[:-1]]]
     options = {
         "permutations": permutations,
-        "seed": seed if not isinstance(seed, np.random.Generator) else "generator",
+        "seed": _seed_label(seed),
         "alpha": alpha,
         "standardised": weights.standardised,
         "dropped_from_weights": dropped,
