@@ -34,6 +34,7 @@ from nqp_lib.measure.index import (
 from nqp_lib.measure.normalise import NORMALISERS, ZERO_HANDLERS
 from nqp_lib.measure.uncertainty import uncertainty
 from nqp_lib.measure.weights import COMBINERS, WEIGHTERS
+from nqp_lib.systems import IndicatorSystem, load_system
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -59,10 +60,11 @@ def _out_dir(value: str) -> Path:
     return out
 
 
-def _open(spec: str) -> Any:
+def _open(spec: str, system: IndicatorSystem) -> Any:
+    """The panel through the same reader as ``nqp check-data``, requiring the columns the system reads."""
     from nqp_lib.data.userpanel import open_panel
 
-    return open_panel(spec)
+    return open_panel(spec, columns=sorted(system.required_columns()))
 
 
 def _add_index_options(p: argparse.ArgumentParser) -> None:
@@ -102,8 +104,9 @@ def _index_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _fit(args: argparse.Namespace) -> tuple[CompositeIndex, Any]:
-    panel = _open(args.panel)
-    index = CompositeIndex(args.system, **_index_options(args)).fit(panel)
+    system = load_system(args.system)
+    panel = _open(args.panel, system)
+    index = CompositeIndex(system, **_index_options(args)).fit(panel)
     return index, panel
 
 
