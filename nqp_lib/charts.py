@@ -1,0 +1,311 @@
+"""Altair chart builders for the reports: a theme, and charts a reader can explore without a kernel.
+
+Every builder takes a tidy frame and the texts to show, and returns an Altair chart whose title carries its
+source and unit. Interactivity comes from named parameters bound to inputs (a year slider, a group
+select, weight sliders that recompute and re-rank the index in the browser) and from legend selections —
+all computed by Vega in the page, so it works in static, offline HTML. Every parameter has an explicit
+name (prefixed by the chart's ``key``) so output is deterministic and two charts on a page never clash.
+
+Frames use these columns where relevant: ``unit`` (short Chinese name, the key), ``name`` (display name in
+the report language), ``abbr`` (tile label), ``year``, ``group`` (display name of the region), ``tile_row``,
+``tile_col`` and the value columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import altair as alt
+import pandas as pd
+
+from nqp_lib.labels import t
+
+FONT = "Noto Sans CJK SC, Source Han Sans SC, PingFang SC, Microsoft YaHei, Helvetica Neue, Arial, sans-serif"
+#: Colours of the NBS four regions and the three belts (colour-blind-safe, fixed so every chart agrees).
+GROUP_COLOURS = ["#b22222", "#e08214", "#2166ac", "#5aae61", "#8c6bb1", "#666666"]
+
+
+def theme() -> dict:
+    return {
+        "config": {
+            "font": FONT,
+            "view": {"stroke": None},
+            "title": {"fontSize": 15, "subtitleFontSize": 11, "subtitleColor": "#5f6b7a", "anchor": "start", "offset": 10},
+            "axis": {"labelFontSize": 11, "titleFontSize": 12, "gridColor": "#e6e9ee"},
+            "legend": {"labelFontSize": 11, "titleFontSize": 12},
+            "range": {"category": GROUP_COLOURS},
+        }
+    }
+
+
+def enable_theme() -> None:
+    alt.theme.register("nqp", enable=True)(theme)
+
+
+def titled(title: str, source: str, unit: str, lang: str, note: str | None = None) -> alt.TitleParams:
+    """Title with a subtitle naming the source and the unit (every chart says both)."""
+    sub = [f"{t('source', lang)}: {source}", f"{t('unit', lang)}: {unit}"]
+    if note:
+        sub.append(note)
+    return alt.TitleParams(text=title, subtitle=sub)
+
+
+def year_param(key: str, years: Sequence[int], lang: str, value: int | None = None) -> alt.Parameter:
+    lo, hi = int(min(years)), int(max(years))
+    return alt.param(
+        name=f"{key}_year",
+        value=int(value if value is not None else hi),
+        bind=alt.binding_range(min=lo, max=hi, step=1, name=t("year", lang) + " "),
+    )
+
+
+def _domain(series: pd.Series) -> list[float]:
+    s = series.dropna()
+    return [float(s.min()), float(s.max())] if len(s) else [0.0, 1.0]
+
+
+def tile_map(
+    data: pd.DataFrame,
+    value: str,
+    *,
+    key: str,
+    lang: str,
+    title: str,
+    source: str,
+    unit: str,
+    tiles: pd.DataFrame,
+    value_title: str | None = None,
+    scheme: str = "orangered",
+    fmt: str = ".3f",
+) -> alt.LayerChart:
+    """China tile map of ``value`` with a year slider; provinces without a value show as grey tiles.
+
+    ``tiles`` is the regions table (``unit``, ``name``, ``abbr``, ``tile_row``, ``tile_col``) so every
+    province has a tile even when ``data`` lacks it.
+    """
+    years = sorted(data["year"].unique())
+    year = year_param(key, years, lang)
+    x = alt.X("tile_col:O", axis=None)
+    y = alt.Y("tile_row:O", axis=None)
+    back = (
+        alt.Chart(tiles[["unit", "name", "abbr", "tile_row", "tile_col"]])
+        .mark_rect(color="#e3e6ea", stroke="white", strokeWidth=2, cornerRadius=3)
+        .encode(x=x, y=y, tooltip=[alt.Tooltip("name:N", title=t("province", lang))])
+    )
+    cols = ["unit", "name", "abbr", "year", "tile_row", "tile_col", value] + (["rank"] if "rank" in data else [])
+    base = alt.Chart(data[cols]).transform_filter(alt.datum.year == year)
+    tooltip = [alt.Tooltip("name:N", title=t("province", lang)), alt.Tooltip("year:O", title=t("year", lang)),
+               alt.Tooltip(f"{value}:Q", title=value_title or unit, format=fmt)]
+    if "rank" in data:
+        tooltip.append(alt.Tooltip("rank:Q", title=t("rank", lang)))
+    front = base.mark_rect(stroke="white", strokeWidth=2, cornerRadius=3).encode(
+        x=x,
+        y=y,
+        color=alt.Color(f"{value}:Q", scale=alt.Scale(scheme=scheme, domain=_domain(data[value])),
+                        legend=alt.Legend(title=value_title or unit, orient="right")),
+        tooltip=tooltip,
+    )
+    text = alt.Chart(tiles[["abbr", "tile_row", "tile_col"]]).mark_text(fontSize=12, fontWeight="bold", color="#1f2933").encode(
+        x=x, y=y, text="abbr:N"
+    )
+    return (back + front + text).add_params(year).properties(
+        width=380, height=360, title=titled(title, source, unit, lang)
+    )
+
+
+def ranking(
+    data: pd.DataFrame,
+    value: str,
+    *,
+    key: str,
+    lang: str,
+    title: str,
+    source: str,
+    unit: str,
+    focus: str | None = None,
+    fmt: str = ".3f",
+) -> alt.Chart:
+    """Horizontal bars of ``value`` for one year (slider), sorted, coloured by group; the focus unit outlined."""
+    years = sorted(data["year"].unique())
+    year = year_param(key, years, lang)
+    cols = ["unit", "name", "group", "year", value] + (["rank"] if "rank" in data else [])
+    tooltip = [alt.Tooltip("name:N", title=t("province", lang)), alt.Tooltip("group:N", title=t("region", lang)),
+               alt.Tooltip(f"{value}:Q", title=unit, format=fmt)]
+    if "rank" in data:
+        tooltip.append(alt.Tooltip("rank:Q", title=t("rank", lang)))
+    is_focus = alt.datum.unit == (focus or "")
+    return (
+        alt.Chart(data[cols])
+        .transform_filter(alt.datum.year == year)
+        .mark_bar()
+        .encode(
+            y=alt.Y("name:N", sort="-x", title=None),
+            x=alt.X(f"{value}:Q", title=unit, scale=alt.Scale(domain=[0, float(data[value].max()) * 1.02])),
+            color=alt.Color("group:N", title=t("region", lang)),
+            stroke=alt.condition(is_focus, alt.value("#111111"), alt.value(None)),
+            strokeWidth=alt.condition(is_focus, alt.value(2), alt.value(0)),
+            tooltip=tooltip,
+        )
+        .add_params(year)
+        .properties(width=420, height=alt.Step(14), title=titled(title, source, unit, lang))
+    )
+
+
+def trends(
+    data: pd.DataFrame,
+    value: str,
+    *,
+    key: str,
+    lang: str,
+    title: str,
+    source: str,
+    unit: str,
+    fmt: str = ".3f",
+) -> alt.LayerChart:
+    """Group means over time (thick lines) over the provinces of a group chosen in a select (thin lines).
+
+    Clicking a legend entry highlights that group.
+    """
+    groups = sorted(data["group"].dropna().unique())
+    everyone = t("all_regions", lang)
+    pick = alt.param(
+        name=f"{key}_group",
+        value=everyone,
+        bind=alt.binding_select(options=[everyone, *groups], name=t("region", lang) + " "),
+    )
+    legend = alt.selection_point(name=f"{key}_legend", fields=["group"], bind="legend")
+    frame = data[["unit", "name", "group", "year", value]]
+    provinces = (
+        alt.Chart(frame)
+        .transform_filter((pick == everyone) | (alt.datum.group == pick))
+        .mark_line(strokeWidth=1, opacity=0.35)
+        .encode(
+            x=alt.X("year:O", title=t("year", lang)),
+            y=alt.Y(f"{value}:Q", title=unit),
+            detail="unit:N",
+            color=alt.Color("group:N", title=t("region", lang)),
+            tooltip=[alt.Tooltip("name:N", title=t("province", lang)), alt.Tooltip("year:O"),
+                     alt.Tooltip(f"{value}:Q", format=fmt)],
+        )
+    )
+    means = (
+        alt.Chart(frame)
+        .transform_aggregate(mean=f"mean({value})", groupby=["group", "year"])
+        .mark_line(strokeWidth=3, point=True)
+        .encode(
+            x="year:O",
+            y=alt.Y("mean:Q", title=unit),
+            color=alt.Color("group:N", title=t("region", lang)),
+            opacity=alt.condition(legend, alt.value(1.0), alt.value(0.15)),
+            tooltip=[alt.Tooltip("group:N", title=t("region", lang)), alt.Tooltip("year:O"),
+                     alt.Tooltip("mean:Q", title=t("group_mean", lang), format=fmt)],
+        )
+        .add_params(legend)
+    )
+    return (provinces + means).add_params(pick).properties(
+        width=560, height=320, title=titled(title, source, unit, lang, t("trend_note", lang))
+    )
+
+
+def reweight(
+    data: pd.DataFrame,
+    dimensions: Sequence[tuple[str, str, float]],
+    *,
+    key: str,
+    lang: str,
+    title: str,
+    source: str,
+    unit: str,
+    focus: str | None = None,
+) -> alt.Chart:
+    """Re-weight the dimensions with sliders and watch the index and the ranking change, in the browser.
+
+    ``data`` holds one sub-index per dimension (columns named by dimension id, each a weighted mean of
+    normalised indicators); ``dimensions`` gives ``(id, label, initial weight)``. The page computes
+    ``score = Σ w_d s_d / Σ w_d`` and ranks provinces within the chosen year.
+    """
+    years = sorted(data["year"].unique())
+    year = year_param(key, years, lang)
+    sliders = [
+        alt.param(name=f"{key}_w_{dim}", value=round(float(w), 3),
+                  bind=alt.binding_range(min=0, max=1, step=0.01, name=f"{label} "))
+        for dim, label, w in dimensions
+    ]
+    num = " + ".join(f"{p.name} * datum['{dim}']" for p, (dim, _, _) in zip(sliders, dimensions))
+    den = " + ".join(p.name for p in sliders)
+    is_focus = alt.datum.unit == (focus or "")
+    cols = ["unit", "name", "group", "year", *[d for d, _, _ in dimensions]]
+    return (
+        alt.Chart(data[cols])
+        .transform_filter(alt.datum.year == year)
+        .transform_calculate(score=f"({den}) > 0 ? ({num}) / ({den}) : 0")
+        .transform_window(rank="rank()", sort=[alt.SortField("score", order="descending")])
+        .mark_bar()
+        .encode(
+            y=alt.Y("name:N", sort="-x", title=None),
+            x=alt.X("score:Q", title=unit, scale=alt.Scale(domain=[0, 1])),
+            color=alt.Color("group:N", title=t("region", lang)),
+            stroke=alt.condition(is_focus, alt.value("#111111"), alt.value(None)),
+            strokeWidth=alt.condition(is_focus, alt.value(2), alt.value(0)),
+            tooltip=[alt.Tooltip("name:N", title=t("province", lang)), alt.Tooltip("score:Q", format=".3f"),
+                     alt.Tooltip("rank:Q", title=t("rank", lang))]
+            + [alt.Tooltip(f"{d}:Q", title=label, format=".3f") for d, label, _ in dimensions],
+        )
+        .add_params(year, *sliders)
+        .properties(width=420, height=alt.Step(14), title=titled(title, source, unit, lang, t("reweight_note", lang)))
+    )
+
+
+def dimension_profile(
+    data: pd.DataFrame,
+    dimensions: Sequence[tuple[str, str]],
+    *,
+    key: str,
+    lang: str,
+    title: str,
+    source: str,
+    unit: str,
+) -> alt.Chart:
+    """Sub-index of each dimension by group over the years (small multiples), with a group select."""
+    long = data.melt(id_vars=["unit", "group", "year"], value_vars=[d for d, _ in dimensions], var_name="dimension")
+    names = dict(dimensions)
+    long["dimension"] = long["dimension"].map(names)
+    means = long.groupby(["group", "year", "dimension"], as_index=False)["value"].mean()
+    legend = alt.selection_point(name=f"{key}_legend", fields=["group"], bind="legend")
+    return (
+        alt.Chart(means)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("year:O", title=t("year", lang)),
+            y=alt.Y("value:Q", title=unit),
+            color=alt.Color("group:N", title=t("region", lang)),
+            opacity=alt.condition(legend, alt.value(1.0), alt.value(0.15)),
+            tooltip=[alt.Tooltip("group:N", title=t("region", lang)), "year:O",
+                     alt.Tooltip("value:Q", title=t("group_mean", lang), format=".3f")],
+        )
+        .add_params(legend)
+        .properties(width=230, height=200)
+        .facet(column=alt.Column("dimension:N", title=None, sort=[n for _, n in dimensions]))
+        .properties(title=titled(title, source, unit, lang))
+    )
+
+
+def weights_bars(data: pd.DataFrame, *, key: str, lang: str, title: str, source: str, methods: Sequence[str]) -> alt.Chart:
+    """Indicator weights under several methods side by side (``indicator``, ``name``, ``dimension``, one
+    column per method); a select picks the method shown."""
+    long = data.melt(id_vars=["indicator", "name", "dimension"], value_vars=list(methods), var_name="method", value_name="weight")
+    pick = alt.param(name=f"{key}_method", value=methods[0],
+                     bind=alt.binding_select(options=list(methods), name=t("method", lang) + " "))
+    return (
+        alt.Chart(long)
+        .transform_filter(alt.datum.method == pick)
+        .mark_bar()
+        .encode(
+            y=alt.Y("name:N", sort=None, title=None),
+            x=alt.X("weight:Q", title=t("weight", lang), scale=alt.Scale(domain=[0, float(long["weight"].max()) * 1.05])),
+            color=alt.Color("dimension:N", title=t("dimension", lang)),
+            tooltip=["name:N", "dimension:N", "method:N", alt.Tooltip("weight:Q", format=".4f")],
+        )
+        .add_params(pick)
+        .properties(width=380, height=alt.Step(15), title=titled(title, source, t("weight_unit", lang), lang))
+    )

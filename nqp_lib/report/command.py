@@ -1,0 +1,89 @@
+"""``nqp build``, ``nqp params`` and ``nqp serve``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+
+from nqp_lib.errors import ParameterError
+from nqp_lib.report.sections import notebooks_dir, select_sections
+
+
+def _pairs(values: list[list[str]] | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name, value in values or []:
+        if name in out:
+            raise ParameterError(f"parameter {name!r} given twice with -p")
+        out[name] = value
+    return out
+
+
+def run_build(args: argparse.Namespace) -> int:
+    from nqp_lib.report.build import build
+
+    result = build(
+        names=args.sections,
+        overrides=_pairs(args.param),
+        params_file=args.params_file,
+        lang=args.lang,
+        jobs=args.jobs,
+        out=args.out,
+        force=args.force,
+        quiet=args.quiet,
+    )
+    return 1 if result.failed else 0
+
+
+def run_params(args: argparse.Namespace) -> int:
+    for section in select_sections(args.sections or None):
+        print(f"{section.stem} — {section.label('en')} / {section.label('zh')}")
+        specs = section.params()
+        width = max(len(s.name) for s in specs)
+        for s in specs:
+            print(f"  {s.name:<{width}}  {s.describe_type():<28}  default {s.default!r:<18}  {s.help}")
+        print()
+    return 0
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    jupyter = shutil.which("jupyter", path=os.path.dirname(sys.executable)) or shutil.which("jupyter")
+    if jupyter is None:
+        raise ParameterError("JupyterLab is not installed in this environment; run `make report` or `pip install -e .` first")
+    cmd = [jupyter, "lab", f"--notebook-dir={notebooks_dir()}", f"--port={args.port}"]
+    if args.no_browser:
+        cmd.append("--no-browser")
+    print("Live mode: " + " ".join(cmd))
+    print("The ipywidgets explorers work here; charts and prose follow the parameters cell of each notebook.")
+    return subprocess.call(cmd)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    b = sub.add_parser(
+        "build",
+        help="execute the section notebooks and render offline HTML reports",
+        description="Execute section notebooks with papermill and render self-contained offline HTML into OUT "
+        "(default reports/), with OUT/index.html linking every section. Parameters are validated before "
+        "anything runs; unchanged sections are reused from the cache.",
+    )
+    b.add_argument("sections", nargs="*", help="sections to build (stem such as 01_connotation, or name; default all)")
+    b.add_argument("-p", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"),
+                   help="set a parameter for every section that has it (repeatable)")
+    b.add_argument("-f", "--params-file", default=None, help="YAML file of parameters (optional 'sections:' block per section)")
+    b.add_argument("--lang", choices=["zh", "en"], default=None, help="report language (same as -p lang …)")
+    b.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1), help="notebooks executed at once (default 2)")
+    b.add_argument("--out", default="reports", help="output folder (default reports/)")
+    b.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
+    b.add_argument("--quiet", action="store_true", help="print only errors")
+    b.set_defaults(func=run_build)
+
+    p = sub.add_parser("params", help="list a section's parameters (type, default, allowed values, help)")
+    p.add_argument("sections", nargs="*", help="sections (default all)")
+    p.set_defaults(func=run_params)
+
+    s = sub.add_parser("serve", help="open JupyterLab on notebooks/ for live use (ipywidgets explorers)")
+    s.add_argument("--port", type=int, default=8888)
+    s.add_argument("--no-browser", action="store_true")
+    s.set_defaults(func=run_serve)

@@ -1,0 +1,271 @@
+"""The set-up call every section notebook makes, and the objects its thin cells use.
+
+``ctx = setup("00_overview", lang=lang, system=system, ...)`` validates the parameters (the same
+:func:`check_settings` that ``nqp build`` runs before executing anything), switches Altair to the offline
+renderer and the nqp theme, loads the panel and the indicator system, and returns a :class:`Report`: the
+data, the fitted index, label and prose lookup in the report language, and display helpers that escape
+every user-supplied string. ``ctx.finish()`` (the last cell) emits the provenance the HTML footer shows.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import subprocess
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from nqp_lib import __version__, labels
+from nqp_lib.data.package import used_resources
+from nqp_lib.data.panel import Panel
+from nqp_lib.data.regions import GROUPINGS, canonical_province, load_regions
+from nqp_lib.errors import NqpError, ParameterError
+from nqp_lib.report.html import PROVENANCE_MIME
+from nqp_lib.systems import IndicatorSystem, load_system
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated report parameters (see each notebook's ``parameters`` cell for help)."""
+
+    lang: str = "zh"
+    system: str = "three_elements"
+    panel: str = "provincial"
+    year_from: int = 2012
+    year_to: int = 2023
+    weights: str = "entropy"
+    aggregate: str = "sum"
+    scope: str = "pooled"
+    normalise: str = "minmax"
+    impute: str = "linear_nearest"
+    grouping: str = "region4"
+    focus: str = "广东"
+    seed: int = 20240701
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        out = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "extra"}
+        out.update(self.extra)
+        return out
+
+
+def _open_panel(spec: str) -> Panel:
+    from nqp_lib.data.userpanel import open_panel
+
+    return open_panel(spec)
+
+
+def check_settings(**params: Any) -> Settings:
+    """Check report parameters against the data: year range covered, focus province known, system loads
+    and fits the panel, method names valid. Returns the settings with the focus written canonically.
+
+    Raises :class:`ParameterError` (or the data layer's errors) naming the parameter and what is valid.
+    """
+    known = {k: params.pop(k) for k in list(params) if k in Settings.__dataclass_fields__ and k != "extra"}
+    s = Settings(**known, extra=params)
+    if s.lang not in labels.LANGS:
+        raise ParameterError(f"parameter 'lang' must be one of {labels.LANGS}, got {s.lang!r}")
+    if s.grouping not in GROUPINGS:
+        raise ParameterError(f"parameter 'grouping' must be one of {sorted(GROUPINGS)}, got {s.grouping!r}")
+    try:
+        panel = _open_panel(s.panel)
+    except NqpError as exc:
+        raise ParameterError(f"parameter 'panel' = {s.panel!r}: {exc}") from None
+    years = panel.years
+    if not (years[0] <= s.year_from <= s.year_to <= years[-1]):
+        raise ParameterError(
+            f"parameters 'year_from'/'year_to' = {s.year_from}–{s.year_to} must satisfy "
+            f"{years[0]} ≤ year_from ≤ year_to ≤ {years[-1]} (the years of panel {s.panel!r})"
+        )
+    try:
+        system = load_system(s.system)
+    except NqpError as exc:
+        raise ParameterError(f"parameter 'system' = {s.system!r}: {exc}") from None
+    system.check_columns(panel.frame.columns, where=f"panel {s.panel!r}")
+    focus = canonical_province(s.focus) if s.panel == "provincial" else s.focus
+    if focus is None or focus not in set(panel.frame["unit"]):
+        raise ParameterError(
+            f"parameter 'focus' = {s.focus!r} is not a unit of panel {s.panel!r}; "
+            f"use e.g. {', '.join(panel.unit_names[:5])} …"
+        )
+    from nqp_lib.measure.index import measure_options
+
+    measure_options(weights=s.weights, aggregate=s.aggregate, scope=s.scope, normalise=s.normalise, impute=s.impute)
+    return Settings(**{**known, "focus": focus}, extra=params)
+
+
+def git_commit() -> str | None:
+    """The project's git commit (with ``+dirty`` when files differ), or None outside a checkout."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=5)
+        if head.returncode != 0:
+            return None
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=PROJECT_ROOT,
+                               capture_output=True, text=True, timeout=5).stdout.strip()
+        return head.stdout.strip()[:12] + ("+dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def versions() -> dict[str, str]:
+    import altair
+    import numpy
+    import pandas
+
+    return {"nqp_lib": __version__, "pandas": pandas.__version__, "altair": altair.__version__, "numpy": numpy.__version__}
+
+
+class Report:
+    """What a section notebook works with (created by :func:`setup`)."""
+
+    def __init__(self, section: str, settings: Settings):
+        self.section = section
+        self.settings = settings
+        self.lang = settings.lang
+
+    # ---------------------------------------------------------------- data
+    @cached_property
+    def system(self) -> IndicatorSystem:
+        return load_system(self.settings.system)
+
+    @cached_property
+    def panel(self) -> Panel:
+        """The panel restricted to the report's years (missing cells not yet filled)."""
+        s = self.settings
+        return _open_panel(s.panel).select(years=(s.year_from, s.year_to))
+
+    @cached_property
+    def regions(self) -> pd.DataFrame:
+        """Regions table with display columns in the report language: name, abbr, group."""
+        r = load_regions().rename(columns={"name_zh": "unit"})
+        r["name"] = r["unit"] if self.lang == "zh" else r["name_en"]
+        r["abbr"] = r["abbr_zh"] if self.lang == "zh" else r["iso"]
+        g = self.settings.grouping
+        r["group"] = r[f"{g}_zh"] if self.lang == "zh" else r[g]
+        return r
+
+    @cached_property
+    def excluded_units(self) -> list[str]:
+        """Units with an indicator that has no value in any report year (no within-unit imputation can fill it)."""
+        m = self.system.matrix(self.panel.frame)
+        empty = m.groupby("unit")[self.system.indicator_ids].count().eq(0).any(axis=1)
+        return sorted(empty[empty].index)
+
+    @cached_property
+    def index(self):
+        """The fitted :class:`~nqp_lib.measure.index.CompositeIndex` with the report's options."""
+        from nqp_lib.measure.index import CompositeIndex
+
+        s = self.settings
+        return CompositeIndex(
+            self.system, weights=s.weights, aggregate=s.aggregate, scope=s.scope, normalise=s.normalise,
+            impute=s.impute, exclude_units=tuple(self.excluded_units),
+        ).fit(self.panel)
+
+    def with_regions(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Join display names, groups and tile positions onto a frame keyed by ``unit``."""
+        cols = ["unit", "name", "abbr", "group", "tile_row", "tile_col"]
+        if not set(frame["unit"]) <= set(self.regions["unit"]):
+            extra = frame[["unit"]].drop_duplicates().assign(name=lambda f: f["unit"], abbr=lambda f: f["unit"],
+                                                               group="—", tile_row=0, tile_col=0)
+            table = pd.concat([self.regions[cols], extra[~extra["unit"].isin(self.regions["unit"])]])
+        else:
+            table = self.regions[cols]
+        return frame.merge(table, on="unit", how="left")
+
+    @cached_property
+    def scores(self) -> pd.DataFrame:
+        """unit, year, score, rank, one column per dimension, plus display and region columns."""
+        return self.with_regions(self.index.result_.scores)
+
+    # ---------------------------------------------------------------- text
+    def t(self, key: str, **values: Any) -> str:
+        return labels.t(key, self.lang, **values)
+
+    def text(self, key: str, **values: Any) -> str:
+        """A paragraph of this section's prose, with ``{name}`` placeholders filled by escaped values."""
+        raw = labels.prose(self.section, key, self.lang)
+        return raw.format(**{k: escape_md(v) for k, v in values.items()}) if values else raw
+
+    def name_of(self, unit: str) -> str:
+        row = self.regions[self.regions["unit"] == unit]
+        return str(row["name"].iat[0]) if len(row) else unit
+
+    # ---------------------------------------------------------------- display
+    def say(self, key: str, **values: Any) -> None:
+        """Show a paragraph of prose (markdown)."""
+        from IPython.display import Markdown, display
+
+        display(Markdown(self.text(key, **values)))
+
+    def note(self, text: str) -> None:
+        """A highlighted note (the text is escaped)."""
+        from IPython.display import HTML, display
+
+        display(HTML(f'<div class="nqp-note">{html.escape(text)}</div>'))
+
+    def table(self, frame: pd.DataFrame, caption: str | None = None, digits: int = 3, index: bool = False) -> None:
+        """Show a table as plain escaped HTML (deterministic: no random element ids)."""
+        from IPython.display import HTML, display
+
+        body = frame.to_html(index=index, escape=True, float_format=lambda v: f"{v:,.{digits}f}",
+                             classes="nqp-table", border=0, na_rep="—")
+        cap = f'<p class="nqp-caption">{html.escape(caption)}</p>' if caption else ""
+        display(HTML(body + cap))
+
+    def show(self, chart: Any) -> None:
+        """Display an Altair chart through the offline renderer."""
+        from IPython.display import display
+
+        display(chart)
+
+    # ---------------------------------------------------------------- provenance
+    def provenance(self) -> dict[str, Any]:
+        resources = [
+            {"resource": p.resource, "path": p.path, "rows": p.rows, "sha256": p.sha256, "origin": p.origin}
+            for p in used_resources()
+        ]
+        for p in self.panel.provenance:
+            if p.resource == "user_panel":
+                resources.append({"resource": p.resource, "path": p.path, "rows": p.rows, "sha256": p.sha256,
+                                  "origin": p.origin})
+        return {
+            "section": self.section,
+            "parameters": self.settings.as_dict(),
+            "resources": resources,
+            "versions": versions(),
+            "commit": git_commit(),
+        }
+
+    def finish(self) -> None:
+        """Emit the provenance record (parameters, data, versions, commit) for the page footer."""
+        from IPython.display import display
+
+        display({PROVENANCE_MIME: self.provenance(), "text/plain": ""}, raw=True)
+
+
+def escape_md(value: Any) -> str:
+    """Escape a value for insertion into markdown prose: HTML-escaped, markdown punctuation neutralised."""
+    text = html.escape(str(value), quote=True)
+    for ch in "\\`*_[]#|$":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def setup(section: str, **params: Any) -> Report:
+    """Validate parameters, configure charts for this kernel, and return the section's :class:`Report`."""
+    from nqp_lib import charts
+    from nqp_lib.report import vega
+
+    settings = check_settings(**params)
+    vega.enable()
+    charts.enable_theme()
+    os.environ.setdefault("NQP_SECTION", section)
+    report = Report(section, settings)
+    return report

@@ -1,0 +1,197 @@
+"""Turn an executed section notebook into one self-contained HTML page; build the index and error pages.
+
+* code cells are hidden; the page uses the ``nqp`` nbconvert template (``templates/nqp``), which extends
+  JupyterLab's and removes every CDN reference (require.js, MathJax, Mermaid, widget manager);
+* the Vega bundle is inlined once, in ``<head>``;
+* LaTeX in markdown cells (``$…$`` inline, ``$$…$$`` display) becomes MathML at build time, which
+  browsers draw natively — no MathJax;
+* the provenance a notebook emitted (``application/vnd.nqp.provenance+json``: parameters, data resources
+  with sha256 and rows, library versions, git commit) becomes the page footer, with the build time.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbconvert import HTMLExporter
+from nbconvert.preprocessors import Preprocessor
+
+from nqp_lib.report.vega import bundle_for_script, vega_bundle
+
+PROVENANCE_MIME = "application/vnd.nqp.provenance+json"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+CSS = Path(__file__).resolve().parent / "static" / "nqp.css"
+
+_DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$", re.S)
+_INLINE_MATH = re.compile(r"(?<![\\$\w])\$(?=\S)([^$\n]+?)(?<=\S)\$(?![\w$])")
+
+
+def latex_to_mathml(latex: str, display: bool = False) -> str:
+    """Render a LaTeX formula as MathML (``latex2mathml``); on failure show the source as code."""
+    import latex2mathml.converter
+
+    try:
+        return latex2mathml.converter.convert(latex.strip(), display="block" if display else "inline")
+    except Exception:  # malformed LaTeX must not break a report
+        return f"<code>{html.escape(latex)}</code>"
+
+
+def markdown_math_to_mathml(text: str) -> str:
+    """Replace ``$$…$$`` and ``$…$`` in markdown with MathML; leave fenced and inline code alone."""
+    parts = re.split(r"(```.*?```|`[^`\n]*`)", text, flags=re.S)
+    out = []
+    for i, part in enumerate(parts):
+        if i % 2:  # code
+            out.append(part)
+            continue
+        part = _DISPLAY_MATH.sub(lambda m: "\n\n" + latex_to_mathml(m.group(1), True) + "\n\n", part)
+        part = _INLINE_MATH.sub(lambda m: latex_to_mathml(m.group(1)), part)
+        out.append(part)
+    return "".join(out)
+
+
+class MathMLPreprocessor(Preprocessor):
+    """Render LaTeX in markdown cells (and markdown outputs) to MathML."""
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type == "markdown":
+            cell.source = markdown_math_to_mathml(cell.source)
+        elif cell.cell_type == "code":
+            for out in cell.get("outputs", []):
+                data = out.get("data", {})
+                if "text/markdown" in data:
+                    data["text/markdown"] = markdown_math_to_mathml(data["text/markdown"])
+        return cell, resources
+
+
+class ProvenancePreprocessor(Preprocessor):
+    """Move provenance outputs into ``resources['nqp_provenance']`` (the last one wins) and drop stderr."""
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type != "code":
+            return cell, resources
+        kept = []
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if PROVENANCE_MIME in data:
+                resources["nqp_provenance"] = data[PROVENANCE_MIME]
+                continue
+            if out.get("output_type") == "stream" and out.get("name") == "stderr":
+                continue
+            kept.append(out)
+        cell.outputs = kept
+        return cell, resources
+
+
+@lru_cache(maxsize=1)
+def css() -> str:
+    return CSS.read_text(encoding="utf-8")
+
+
+def _exporter() -> HTMLExporter:
+    exp = HTMLExporter(
+        template_name="nqp",
+        extra_template_basedirs=[str(TEMPLATES)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+    )
+    exp.register_preprocessor(ProvenancePreprocessor(), enabled=True)
+    exp.register_preprocessor(MathMLPreprocessor(), enabled=True)
+    return exp
+
+
+def esc(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def kv_table(rows: list[tuple[str, Any]]) -> str:
+    return "<table>" + "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows) + "</table>"
+
+
+FOOTER_TEXT = {
+    "zh": {
+        "built": "生成时间", "params": "参数", "data": "数据来源", "versions": "软件版本", "commit": "代码版本",
+        "resource": "资源", "path": "路径", "rows": "行数", "origin": "原始出处", "none": "（无）",
+    },
+    "en": {
+        "built": "Built", "params": "Parameters", "data": "Data", "versions": "Versions", "commit": "Commit",
+        "resource": "resource", "path": "path", "rows": "rows", "origin": "origin", "none": "(none)",
+    },
+}
+
+
+def footer_html(provenance: dict[str, Any] | None, build_time: str, lang: str = "zh") -> str:
+    """The provenance footer: parameters, data resources (sha256, rows, origin), versions, commit, build time."""
+    t = FOOTER_TEXT.get(lang, FOOTER_TEXT["en"])
+    prov = provenance or {}
+    parts = []
+    params = prov.get("parameters") or {}
+    parts.append(f"<h4>{t['params']}</h4>" + (kv_table(sorted(params.items())) if params else t["none"]))
+    resources = prov.get("resources") or []
+    rows = "".join(
+        f"<tr><td>{esc(r.get('resource'))}</td><td><code>{esc(r.get('path'))}</code></td><td>{esc(r.get('rows'))}</td>"
+        f"<td><code title=\"{esc(r.get('sha256'))}\">{esc(str(r.get('sha256'))[:16])}…</code></td></tr>"
+        for r in resources
+    )
+    origins = "".join(f"<li><strong>{esc(r.get('resource'))}</strong>: {esc(r.get('origin'))}</li>" for r in resources)
+    parts.append(
+        f"<h4>{t['data']}</h4>"
+        + (
+            f"<table><tr><th>{t['resource']}</th><th>{t['path']}</th><th>{t['rows']}</th><th>sha256</th></tr>{rows}</table>"
+            f"<details><summary>{t['origin']}</summary><ul>{origins}</ul></details>"
+            if resources
+            else t["none"]
+        )
+    )
+    versions = prov.get("versions") or {}
+    parts.append(f"<h4>{t['versions']}</h4>" + kv_table(sorted(versions.items())))
+    parts.append(f"<p>{t['commit']}: <code>{esc(prov.get('commit') or 'unknown')}</code></p>")
+    parts.append(f'<p class="nqp-build-time">{t["built"]}: {esc(build_time)}</p>')
+    return "\n".join(parts)
+
+
+def nav_html(sections: list[tuple[str, str]], current: str | None, index_label: str) -> str:
+    """Navigation bar: the index, then each section (``(file stem, title)``)."""
+    links = [f'<a href="index.html">{esc(index_label)}</a>']
+    for stem, title in sections:
+        cls = ' class="current"' if stem == current else ""
+        links.append(f'<a href="{esc(stem)}.html"{cls}>{esc(title)}</a>')
+    return " ".join(links)
+
+
+def render_notebook(
+    nb: nbformat.NotebookNode, *, title: str, lang: str, nav: str, build_time: str
+) -> tuple[str, dict[str, Any]]:
+    """Render an executed notebook to HTML; return the page and the provenance it carried."""
+    nb = nbformat.from_dict(nb)  # a copy: preprocessors edit cells
+    nb.metadata["title"] = title
+    resources = {
+        "nqp_css": css(),
+        "nqp_vega_bundle": bundle_for_script(vega_bundle()),
+        "nqp_nav": nav,
+        "nqp_footer": "",
+        "language_code": lang,
+    }
+    exp = _exporter()
+    # first pass collects provenance via the preprocessor; the footer needs it, so render footer afterwards
+    nb_pre, res = exp.from_notebook_node(nb, resources={**resources, "nqp_footer": "%%NQP_FOOTER%%"})
+    footer = footer_html(res.get("nqp_provenance"), build_time, lang)
+    page = nb_pre.replace("%%NQP_FOOTER%%", footer, 1)
+    return page, res.get("nqp_provenance") or {}
+
+
+def simple_page(title: str, body: str, lang: str, nav: str, footer: str = "", body_class: str = "nqp-index") -> str:
+    """A small self-contained page (index, error pages) with the nqp stylesheet and no scripts."""
+    return (
+        f'<!DOCTYPE html>\n<html lang="{esc(lang)}">\n<head>\n<meta charset="utf-8" />\n'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1.0">\n<title>{esc(title)}</title>\n'
+        f"<style>\n{css()}\n</style>\n</head>\n<body class=\"{body_class}\">\n<nav class=\"nqp-nav\">{nav}</nav>\n"
+        f"<main>\n{body}\n</main>\n<footer class=\"nqp-footer\">{footer}</footer>\n</body>\n</html>\n"
+    )
