@@ -58,6 +58,7 @@ def test_real_panel_all_measures(run_cli, rd_csv, rd_frame, tmp_path):
     assert set(dagum_table["group_order"].iloc[0].split(" < ")) == {"East", "Central", "West", "Northeast"}
     pairs = pd.read_csv(out / "dagum_pairs.csv")
     assert len(pairs) == 13 * (4 + 6)
+    assert pairs.groupby("pair").size().eq(13).all()  # a stable label per pair, whatever the order by mean
     theil_table = pd.read_csv(out / "theil.csv")
     assert (theil_table["within"] + theil_table["between"]).to_numpy() == pytest.approx(theil_table["total"].to_numpy())
     # Moran's I with the regions table's contiguity equals the double sum over the shared adjacency matrix
@@ -193,6 +194,8 @@ def test_one_unit_period(run_cli, tmp_path):
         ("negative", ("--value", "rd"), "gini/theil: column 'rd': Theil L.*strictly positive.*line 5 \\(上海, 2014\\).*--measures"),
         ("duplicate", ("--value", "rd"), "share a \\(unit, period\\) pair"),
         ("foreign", ("--value", "rd"), "--group region4: the units of .* are not \\(all\\) the 31 provinces"),
+        ("rename", ("--value", "rd"), "--unit: .* has none of unit, province.*pass --unit COL"),
+        ("zero_pop", ("--value", "rd", "--weight", "pop"), "weights column 'pop'.*strictly positive.*line 5 \\(上海, 2014\\)"),
     ],
 )
 def test_user_errors_exit_2_with_a_clear_message(run_cli, rd_frame, tmp_path, edit, args, message):
@@ -208,6 +211,10 @@ def test_user_errors_exit_2_with_a_clear_message(run_cli, rd_frame, tmp_path, ed
         frame = pd.concat([frame, frame.iloc[[0]]])
     elif edit == "foreign":
         frame.loc[3, "unit"] = "Atlantis"
+    elif edit == "rename":
+        frame = frame.rename(columns={"unit": "prov"})
+    elif edit == "zero_pop":
+        frame.loc[3, "pop"] = 0
     path = tmp_path / "bad.csv"
     frame.to_csv(path, index=False)
     res = run_cli("disparity", path, *args, "--out", tmp_path / "o")

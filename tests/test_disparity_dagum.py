@@ -36,6 +36,7 @@ def test_two_groups_by_hand():
     # contribution rates: 3/8, 1/2, 1/8.
     assert r.contributions == pytest.approx({"within": 0.375, "net_between": 0.5, "transvariation": 0.125}, abs=1e-15)
     assert r.to_frame()["group_order"].iloc[0] == "a < b"
+    assert r.pairs["pair"].tolist() == ["a", "b", "a–b"]
 
 
 @pytest.mark.parametrize("seed", range(8))

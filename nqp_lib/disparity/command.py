@@ -315,7 +315,9 @@ def run(args: argparse.Namespace) -> int:
     needs_provinces = args.group in REGION_GROUPINGS or (args.weights is None and "moran" in measures)
     provinces = province_names(units) if needs_provinces else None
     groups, group_source = resolve_groups(frame, args.group, provinces, path, notes)
-    weight_values = None if not weight_col else numeric_column(frame, weight_col, path, allow_missing=False)
+    weight_values = None
+    if weight_col:
+        weight_values = numeric_column(frame, weight_col, path, allow_missing=False).set_axis(values.index)
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -384,7 +386,9 @@ def run(args: argparse.Namespace) -> int:
             sigma = sigma_convergence(values, periods, ddof=args.ddof)
             control_frame = None
             if controls:
-                control_frame = pd.DataFrame({c: numeric_column(frame, c, path, allow_missing=False) for c in controls})
+                control_frame = pd.DataFrame(
+                    {c: numeric_column(frame, c, path, allow_missing=False) for c in controls}
+                ).set_axis(values.index)
             rows = [beta_convergence(values, units, periods).to_frame(),
                     beta_convergence(values, units, periods, fixed_effects=True, controls=control_frame).to_frame()]
             record["convergence"] = {"growth": "log difference between consecutive periods", "ddof": args.ddof,

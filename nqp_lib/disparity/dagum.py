@@ -67,9 +67,9 @@ class DagumResult:
         One row per group in that order: ``group, n, mean, p, s, G_jj, contribution`` (:math:`G_{jj} p_j s_j`)
         and ``share`` (contribution / G).
     between
-        One row per pair, ``group_j`` the richer: ``group_j, group_h, n_j, n_h, mean_j, mean_h, G_jh, d_jh,
-        p_jh, D_jh, weight`` (:math:`p_j s_h + p_h s_j`), ``contribution_nb, contribution_t, share_nb,
-        share_t``.
+        One row per pair, ``group_j`` the richer: ``pair`` (stable label), ``group_j, group_h, n_j, n_h,
+        mean_j, mean_h, G_jh, d_jh, p_jh, D_jh, weight`` (:math:`p_j s_h + p_h s_j`), ``contribution_nb,
+        contribution_t, share_nb, share_t``.
 
     Shares are contributions divided by G; when G = 0 (all values equal) every part is 0 and the shares are
     reported as 0.
@@ -109,11 +109,14 @@ class DagumResult:
 
     @property
     def pairs(self) -> pd.DataFrame:
-        """Long table for charts: ``kind`` (within/between), ``group_j, group_h, gini, D_jh, contribution,
-        share``. Within rows have ``group_j == group_h`` and no ``D_jh`` (empty)."""
+        """Long table for charts: ``kind`` (within/between), ``pair`` (the group, or the two groups in
+        alphabetical order joined by an en dash — stable across periods even when the order by mean
+        changes), ``group_j, group_h, gini, D_jh, contribution, share``. Within rows have
+        ``group_j == group_h`` and no ``D_jh`` (empty)."""
         within = pd.DataFrame(
             {
                 "kind": "within",
+                "pair": self.within["group"].astype(str),
                 "group_j": self.within["group"],
                 "group_h": self.within["group"],
                 "gini": self.within["G_jj"],
@@ -125,6 +128,7 @@ class DagumResult:
         between = pd.DataFrame(
             {
                 "kind": "between",
+                "pair": b["pair"],
                 "group_j": b["group_j"],
                 "group_h": b["group_h"],
                 "gini": b["G_jh"],
@@ -134,7 +138,7 @@ class DagumResult:
             }
         )
         frames = [f for f in (within, between) if len(f)]
-        columns = ["kind", "group_j", "group_h", "gini", "D_jh", "contribution", "share"]
+        columns = ["kind", "pair", "group_j", "group_h", "gini", "D_jh", "contribution", "share"]
         return pd.concat(frames, ignore_index=True).reindex(columns=columns)
 
     def to_frame(self) -> pd.DataFrame:
@@ -157,6 +161,11 @@ class DagumResult:
                 }
             ]
         )
+
+
+def _pair_label(a: object, b: object) -> str:
+    """A label for a pair of groups that does not depend on which one is richer (for charts over time)."""
+    return "–".join(sorted((str(a), str(b))))
 
 
 def _dagum_arrays(y: np.ndarray, g: np.ndarray) -> DagumResult:
@@ -193,6 +202,7 @@ def _dagum_arrays(y: np.ndarray, g: np.ndarray) -> DagumResult:
             weight = p[j] * s[h] + p[h] * s[j]
             rows.append(
                 {
+                    "pair": _pair_label(groups[j], groups[h]),
                     "group_j": groups[j],
                     "group_h": groups[h],
                     "n_j": int(n_j[j]),
@@ -208,8 +218,8 @@ def _dagum_arrays(y: np.ndarray, g: np.ndarray) -> DagumResult:
                     "contribution_t": G_jh * weight * (1.0 - D),
                 }
             )
-    columns = ["group_j", "group_h", "n_j", "n_h", "mean_j", "mean_h", "G_jh", "d_jh", "p_jh", "D_jh", "weight",
-               "contribution_nb", "contribution_t"]
+    columns = ["pair", "group_j", "group_h", "n_j", "n_h", "mean_j", "mean_h", "G_jh", "d_jh", "p_jh", "D_jh",
+               "weight", "contribution_nb", "contribution_t"]
     between = pd.DataFrame(rows, columns=columns)
     share = (lambda x: x / G) if G > 0 else (lambda x: x * 0.0)
     between["share_nb"] = share(between["contribution_nb"])

@@ -94,6 +94,8 @@ def as_weights(data: ArrayLike | None, n: int, name: str = "weights") -> np.ndar
     """Return population weights as a float array of length ``n`` (all finite and > 0), or ``None``."""
     if data is None:
         return None
+    if name == "weights" and isinstance(data, pd.Series) and data.name is not None:
+        name = f"weights column {data.name!r}"
     w = as_values(data, name, domain="positive", measure="weighting")
     if w.size != n:
         raise DataError(f"{name}: {w.size} weights for {n} values; give one weight per value")
