@@ -741,6 +741,11 @@ class CompositeIndex:
         else:
             keys = [int(y) for y in np.unique(data.years)]
             blocks = [np.flatnonzero(data.years == y) for y in keys]
+        if opts.hierarchy == "flat" and opts.dimension_weights != "method":
+            notes.append(
+                f"dimension_weights={opts.dimension_weights!r} applies to hierarchical indexes only; this flat index "
+                "takes its dimension weights from the indicator weights (W_k = Σ_j∈k w_j)"
+            )
         fits: list[BlockFit] = []
         norm_all = np.empty_like(data.values)
         adj_all = np.empty_like(data.values)

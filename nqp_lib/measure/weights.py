@@ -479,6 +479,11 @@ def compute_weights(
         fd = np.asarray(fixed_dimension, dtype=float)[live]
         dimension[live] = _normalised(fd, "fixed dimension", None)
     elif dimension_weights == "method":
+        if "fixed" in methods and fixed_dimension is None:
+            raise ParameterError(
+                "hierarchical 'fixed' weights with dimension_weights='method' need dimension weights from the "
+                "system file; add 'weight:' to every dimension or use dimension_weights='equal'"
+            )
         if len(live) == 1:
             dimension[live] = 1.0
         else:
