@@ -231,6 +231,14 @@ def test_drop_missing_and_weights_errors(run_cli, rd_frame, tmp_path):
     assert "dropped 1 row(s) with an empty 'rd' (lines 5)" in res.out
     gini_table = pd.read_csv(tmp_path / "o" / "gini.csv")
     assert gini_table["n"].tolist().count(30) == 1
+    assert (tmp_path / "o" / "markov.csv").is_file()
+    assert set(pd.read_csv(tmp_path / "o" / "markov.csv")["chain"]) == {"classic", "spatial"}
+    # after dropping line 5, errors still name the CSV's own lines (line 12 is the 11th data row)
+    frame.loc[10, "pop"] = -1
+    frame.to_csv(tmp_path / "gap2.csv", index=False)
+    res = run_cli("disparity", tmp_path / "gap2.csv", "--value", "rd", "--drop-missing", "--weight", "pop",
+                  "--measures", "gini", "--out", tmp_path / "o3")
+    assert res.code == 2 and re.search(r"weights column 'pop'.*line 12 \(", res.err), res.err
     small = contiguity_from_shared().iloc[:5, :5]
     small.to_csv(tmp_path / "W5.csv")
     res = run_cli("disparity", tmp_path / "gap.csv", "--value", "rd", "--drop-missing", "--weights", tmp_path / "W5.csv",
@@ -257,3 +265,11 @@ def test_units_absent_from_the_data_are_dropped_from_the_weights_with_a_note(run
     y = frame[frame["year"] == 2015].set_index("unit").loc[W.index, "rd"].to_numpy()
     moran_table = pd.read_csv(tmp_path / "o" / "moran.csv").set_index("period")
     assert moran_table.at[2015, "I"] == pytest.approx(moran_double_sum(y, W.div(W.sum(axis=1), axis=0).to_numpy()))
+
+
+def test_markov_alone_still_finds_the_provincial_weights(run_cli, rd_csv, tmp_path):
+    res = run_cli("disparity", rd_csv, "--value", "rd", "--measures", "markov", "--out", tmp_path / "o")
+    assert res.code == 0, res.err
+    markov = pd.read_csv(tmp_path / "o" / "markov.csv")
+    assert markov.groupby("chain")["count"].sum().to_dict() == {"classic": 31 * 12, "spatial": 31 * 12}
+    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["markov.csv", "markov_steady.csv", "run.json"]

@@ -119,8 +119,9 @@ def _unit_column(frame: pd.DataFrame, unit: str | None, path: Path) -> str:
     )
 
 
-def _lines(mask: np.ndarray, limit: int = 8) -> str:
-    lines = (np.flatnonzero(mask) + 2).tolist()  # + header line, 1-based
+def _lines(frame: pd.DataFrame | pd.Series, mask: np.ndarray, limit: int = 8) -> str:
+    """CSV line numbers of the masked rows (the frame keeps read_csv's 0-based row index; + header, 1-based)."""
+    lines = (np.asarray(frame.index)[mask] + 2).tolist()
     return ", ".join(map(str, lines[:limit])) + (f" and {len(lines) - limit} more" if len(lines) > limit else "")
 
 
@@ -132,13 +133,13 @@ def numeric_column(frame: pd.DataFrame, column: str, path: Path, *, allow_missin
     bad = values.isna().to_numpy() & ~empty
     if bad.any():
         first = raw[bad].iloc[0]
-        raise DataError(f"{path}: column {column!r} has non-numeric values on line(s) {_lines(bad)} (e.g. {first!r})")
+        raise DataError(f"{path}: column {column!r} has non-numeric values on line(s) {_lines(raw, bad)} (e.g. {first!r})")
     infinite = ~np.isfinite(values.to_numpy()) & ~empty
     if infinite.any():
-        raise DataError(f"{path}: column {column!r} has infinite values on line(s) {_lines(infinite)}")
+        raise DataError(f"{path}: column {column!r} has infinite values on line(s) {_lines(raw, infinite)}")
     if empty.any() and not allow_missing:
         raise DataError(
-            f"{path}: column {column!r} is empty on line(s) {_lines(empty)}; fill them or pass --drop-missing"
+            f"{path}: column {column!r} is empty on line(s) {_lines(raw, empty)}; fill them or pass --drop-missing"
         )
     return values
 
@@ -146,7 +147,7 @@ def numeric_column(frame: pd.DataFrame, column: str, path: Path, *, allow_missin
 def _labels(frame: pd.DataFrame, column: str, path: Path) -> pd.Series:
     missing = frame[column].isna().to_numpy()
     if missing.any():
-        raise DataError(f"{path}: column {column!r} is empty on line(s) {_lines(missing)}")
+        raise DataError(f"{path}: column {column!r} is empty on line(s) {_lines(frame, missing)}")
     return frame[column]
 
 
@@ -303,16 +304,17 @@ def run(args: argparse.Namespace) -> int:
     values = numeric_column(frame, value_col, path, allow_missing=args.drop_missing)
     keep = values.notna().to_numpy()
     if not keep.all():
-        notes.append(f"dropped {int((~keep).sum())} row(s) with an empty {value_col!r} (lines {_lines(~keep)})")
-    frame, values = frame[keep].reset_index(drop=True), values[keep].reset_index(drop=True)
+        notes.append(f"dropped {int((~keep).sum())} row(s) with an empty {value_col!r} (lines {_lines(frame, ~keep)})")
+    frame, values = frame[keep], values[keep]  # keep read_csv's row index: errors name the CSV lines
     if frame.empty:
         raise DataError(f"{path}: no rows with a value in {value_col!r}")
     units = _labels(frame, unit_col, path)
     periods = _labels(frame, by_col, path)
     check_unique_keys(units.to_numpy(dtype=object), periods.to_numpy(dtype=object))
-    values.index = [f"line {i + 2} ({u}, {p})" for i, u, p in zip(np.flatnonzero(keep), units, periods)]
+    values.index = [f"line {i + 2} ({u}, {p})" for i, u, p in zip(frame.index, units, periods)]
 
-    needs_provinces = args.group in REGION_GROUPINGS or (args.weights is None and "moran" in measures)
+    spatial = "moran" in measures or "markov" in measures
+    needs_provinces = args.group in REGION_GROUPINGS or (args.weights is None and spatial)
     provinces = province_names(units) if needs_provinces else None
     groups, group_source = resolve_groups(frame, args.group, provinces, path, notes)
     weight_values = None
@@ -355,7 +357,7 @@ def run(args: argparse.Namespace) -> int:
         tables |= _measure("kde", density)
 
     weights = keys = None
-    if "markov" in measures or "moran" in measures:
+    if spatial:
         weights, keys, weights_source = resolve_weights(args.weights, units, provinces, notes)
         record["weights"] = weights_source
         if weights is not None:
