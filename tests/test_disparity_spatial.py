@@ -143,3 +143,14 @@ def test_weights_errors():
 def test_columns_reordered_to_match_rows():
     shuffled = PATH.loc[:, ["C", "A", "D", "B"]]
     assert np.array_equal(spatial_weights(shuffled).raw, PATH.to_numpy())
+
+
+def test_conditional_permutation_draws_are_permutation_prefixes_even_in_chunks(monkeypatch):
+    from nqp_lib.disparity import spatial
+
+    monkeypatch.setattr(spatial, "_CHUNK", 50)  # force chunks of 5 rows for n = 10
+    draws = spatial._permutation_prefixes(np.random.default_rng(0), 23, 10, 4)
+    assert draws.shape == (23, 4)
+    assert all(len(set(row)) == 4 for row in draws.tolist())
+    assert draws.min() >= 0 and draws.max() <= 9
+    assert len({tuple(row) for row in draws.tolist()}) > 15  # rows differ

@@ -226,6 +226,16 @@ class MoranResult:
         return pd.DataFrame([asdict(self)])
 
 
+def _permutation_prefixes(rng: np.random.Generator, rows: int, n: int, k: int) -> np.ndarray:
+    """``rows`` × ``k`` array: the first ``k`` entries of ``rows`` random permutations of ``range(n)``.
+
+    Drawn in chunks so that at most about ``_CHUNK`` random keys exist at once (memory linear in n).
+    """
+    step = max(1, _CHUNK // max(n, 1))
+    parts = [np.argsort(rng.random((min(step, rows - s), n)), axis=1)[:, :k] for s in range(0, rows, step)]
+    return np.concatenate(parts)
+
+
 def _permuted(z: np.ndarray, rng: np.random.Generator, count: int) -> np.ndarray:
     return rng.permuted(np.broadcast_to(z, (count, z.size)), axis=1)
 
@@ -331,7 +341,7 @@ def local_moran(
     lag = W @ z
     local = z * lag / m2
     k_max = int((W > 0).sum(axis=1).max())
-    draws = np.argsort(rng.random((r, n - 1)), axis=1)[:, :k_max]  # R random (n-1)-permutation prefixes
+    draws = _permutation_prefixes(rng, r, n - 1, k_max)
     p = np.empty(n)
     for i in range(n):
         neighbours = np.flatnonzero(W[i] > 0)
