@@ -40,7 +40,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
-from scipy import stats
 
 from nqp_lib.errors import DataError, MethodError, ParameterError
 from nqp_lib.disparity.panel import by_period, naming_period, period_codes, transitions
@@ -276,6 +275,8 @@ def beta_convergence(
             f"β-convergence needs more transitions than parameters and at least 2 units; got {n} transitions, "
             f"{n_units} units, {k_all} parameters"
         )
+    from scipy import stats  # imported here: scipy.stats costs ~0.6 s at start-up of every nqp command
+
     coef, resid, conventional, robust = ols(target, X, unit_codes, df_resid=n - k_all, k_cluster=k_cluster)
     r2 = 1.0 - float(resid @ resid) / float(((target - target.mean()) ** 2).sum())
     keep = [*range(slopes.shape[1]), *([X.shape[1] - 1] if not fixed_effects else [])]
