@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nqp_lib.errors import MethodError, ParameterError
+from nqp_lib.errors import MethodError
+from nqp_lib.measure.normalise import pick
 
 
 @dataclass
@@ -112,10 +113,7 @@ AGGREGATORS: dict[str, Aggregator] = {"sum": weighted_sum, "geometric": weighted
 
 def aggregator(name: str) -> Aggregator:
     """Look an aggregation method up by name; :class:`ParameterError` lists the valid names."""
-    try:
-        return AGGREGATORS[name]
-    except (KeyError, TypeError):
-        raise ParameterError(f"aggregate: unknown method {name!r}; choose one of {', '.join(AGGREGATORS)}") from None
+    return pick(AGGREGATORS, name, "aggregate")
 
 
 def dimension_scores(

@@ -25,14 +25,16 @@ Paris: OECD. https://doi.org/10.1787/9789264043466-en
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
 from nqp_lib.errors import ParameterError
 
 Params = dict[str, np.ndarray]
+T = TypeVar("T")
 
 
 def _constant(x: np.ndarray) -> np.ndarray:
@@ -198,12 +200,21 @@ NORMALISERS: dict[str, Normaliser] = {
 }
 
 
+def pick(registry: Mapping[str, T], name: str, option: str) -> T:
+    """``registry[name]``, or a :class:`ParameterError` naming ``option`` and the valid names.
+
+    Every method family of the engine (normalisers, zero handlers, weighters, aggregators) is a dict from
+    name to function; this is how a name given by a user becomes a method.
+    """
+    try:
+        return registry[name]
+    except (KeyError, TypeError):
+        raise ParameterError(f"{option}: unknown method {name!r}; choose one of {', '.join(registry)}") from None
+
+
 def normaliser(name: str) -> Normaliser:
     """Look a normalisation method up by name; :class:`ParameterError` lists the valid names."""
-    try:
-        return NORMALISERS[name]
-    except (KeyError, TypeError):
-        raise ParameterError(f"normalise: unknown method {name!r}; choose one of {', '.join(NORMALISERS)}") from None
+    return pick(NORMALISERS, name, "normalise")
 
 
 def normalise(
@@ -254,8 +265,4 @@ ZERO_HANDLERS: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
 
 def handle_zeros(x: np.ndarray, method: str = "shift", shift: float = 1e-4) -> np.ndarray:
     """Apply the zero handling ``method`` (see :data:`ZERO_HANDLERS`)."""
-    try:
-        fn = ZERO_HANDLERS[method]
-    except (KeyError, TypeError):
-        raise ParameterError(f"zeros: unknown handling {method!r}; choose one of {', '.join(ZERO_HANDLERS)}") from None
-    return fn(x, shift)
+    return pick(ZERO_HANDLERS, method, "zeros")(x, shift)

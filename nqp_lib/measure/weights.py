@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from nqp_lib.errors import MethodError, ParameterError
+from nqp_lib.measure.normalise import pick
 
 
 @dataclass
@@ -310,11 +311,10 @@ def parse_methods(spec: str | Sequence[str]) -> tuple[str, ...]:
 
 def combine(ws: Sequence[np.ndarray], how: str = "mean", labels: Sequence[str] | None = None) -> np.ndarray:
     """Combine the weight vectors ``ws`` of several methods (each summing to 1) into one summing to 1."""
-    if how not in COMBINERS:
-        raise ParameterError(f"combine: unknown rule {how!r}; choose one of {', '.join(COMBINERS)}")
+    rule = pick(COMBINERS, how, "combine")
     if len(ws) == 1:
         return np.asarray(ws[0], dtype=float)
-    raw = COMBINERS[how](np.vstack(ws))
+    raw = rule(np.vstack(ws))
     if raw.sum() <= 0:
         raise MethodError(
             f"combine={how!r}: the methods give no indicator a positive weight in common, so the combined "
