@@ -766,7 +766,8 @@ class CompositeIndex:
                 )
             except MethodError as exc:
                 raise MethodError(f"scope {key}: {exc}") from None
-            sc = score_block(xa if opts.aggregate == "geometric" else xn, ws.final[None], ws.within[None], ws.dimension[None], dims, len(dim_ids),
+            scored = xa if opts.aggregate == "geometric" else xn  # logs only where the geometric mean takes them
+            sc = score_block(scored, ws.final[None], ws.within[None], ws.dimension[None], dims, len(dim_ids),
                              opts.aggregate, opts.hierarchy)
             norm_all[rows], adj_all[rows] = xn, xa
             fits.append(BlockFit(key, rows, params, x.min(axis=0), x.max(axis=0), ws, sc))
