@@ -309,3 +309,167 @@ def weights_bars(data: pd.DataFrame, *, key: str, lang: str, title: str, source:
         .add_params(pick)
         .properties(width=380, height=alt.Step(15), title=titled(title, source, t("weight_unit", lang), lang))
     )
+
+
+def metric_ranking(
+    data: pd.DataFrame,
+    metrics: dict[str, str],
+    names: pd.DataFrame,
+    *,
+    key: str,
+    lang: str,
+    title: str,
+    source: str,
+    focus: str | None = None,
+) -> alt.Chart:
+    """Pick an indicator (select) and a year (slider); provinces ranked on it.
+
+    ``data`` is lean — ``unit``, ``year``, ``indicator`` (id), ``value`` — and ``names`` (``unit``,
+    ``name``, ``group``) is joined in the browser with a lookup, so 20 indicators × 400 unit-years stay
+    small. ``metrics`` maps indicator id → label shown in the select (with its unit).
+    """
+    ids = list(metrics)
+    years = sorted(data["year"].unique())
+    year = year_param(key, years, lang)
+    pick = alt.param(name=f"{key}_metric", value=ids[0],
+                     bind=alt.binding_select(options=ids, labels=[metrics[i] for i in ids], name=t("indicator", lang) + " "))
+    is_focus = alt.datum.unit == (focus or "")
+    return (
+        alt.Chart(data[["unit", "year", "indicator", "value"]])
+        .transform_filter((alt.datum.indicator == pick) & (alt.datum.year == year))
+        .transform_lookup(lookup="unit", from_=alt.LookupData(names[["unit", "name", "group"]], "unit", ["name", "group"]))
+        .mark_bar()
+        .encode(
+            y=alt.Y("name:N", sort="-x", title=None),
+            x=alt.X("value:Q", title=t("value_of_selected", lang)),
+            color=alt.Color("group:N", title=t("region", lang)),
+            stroke=alt.condition(is_focus, alt.value("#111111"), alt.value(None)),
+            strokeWidth=alt.condition(is_focus, alt.value(2), alt.value(0)),
+            tooltip=[alt.Tooltip("name:N", title=t("province", lang)), alt.Tooltip("value:Q", format=",.3f")],
+        )
+        .add_params(year, pick)
+        .properties(width=420, height=alt.Step(14), title=titled(title, source, t("unit_in_select", lang), lang))
+    )
+
+
+def lines(
+    data: pd.DataFrame, x: str, y: str, color: str, *, key: str, lang: str, title: str, source: str, unit: str,
+    x_title: str | None = None, y_title: str | None = None, color_title: str | None = None, fmt: str = ".3f",
+    zero: bool = False,
+) -> alt.Chart:
+    """Lines of ``y`` over ``x`` per ``color``; clicking the legend highlights a series."""
+    legend = alt.selection_point(name=f"{key}_legend", fields=[color], bind="legend")
+    return (
+        alt.Chart(data[[x, y, color]])
+        .mark_line(point=True)
+        .encode(
+            x=alt.X(f"{x}:O", title=x_title or t("year", lang)),
+            y=alt.Y(f"{y}:Q", title=y_title or unit, scale=alt.Scale(zero=zero)),
+            color=alt.Color(f"{color}:N", title=color_title or ""),
+            opacity=alt.condition(legend, alt.value(1.0), alt.value(0.15)),
+            tooltip=[f"{color}:N", f"{x}:O", alt.Tooltip(f"{y}:Q", format=fmt)],
+        )
+        .add_params(legend)
+        .properties(width=520, height=280, title=titled(title, source, unit, lang))
+    )
+
+
+def stacked_shares(
+    data: pd.DataFrame, x: str, part: str, value: str, *, key: str, lang: str, title: str, source: str, unit: str,
+    order: Sequence[str] | None = None, fmt: str = ".1%",
+) -> alt.Chart:
+    """Stacked bars of the parts of a whole per ``x`` (e.g. Dagum's within / net between / transvariation)."""
+    return (
+        alt.Chart(data[[x, part, value]])
+        .mark_bar()
+        .encode(
+            x=alt.X(f"{x}:O", title=t("year", lang)),
+            y=alt.Y(f"{value}:Q", title=unit, stack="normalize", axis=alt.Axis(format="%")),
+            color=alt.Color(f"{part}:N", title="", sort=list(order) if order else None),
+            tooltip=[f"{x}:O", f"{part}:N", alt.Tooltip(f"{value}:Q", format=fmt)],
+        )
+        .properties(width=520, height=260, title=titled(title, source, unit, lang))
+    )
+
+
+def densities(
+    data: pd.DataFrame, *, key: str, lang: str, title: str, source: str, unit: str, x_title: str
+) -> alt.LayerChart:
+    """Kernel densities of every year (faint) with the year chosen on a slider drawn bold."""
+    years = sorted(data["year"].unique())
+    year = year_param(key, years, lang)
+    base = alt.Chart(data[["year", "x", "density"]]).encode(
+        x=alt.X("x:Q", title=x_title), y=alt.Y("density:Q", title=unit)
+    )
+    faint = base.mark_line(strokeWidth=1).encode(
+        color=alt.Color("year:O", title=t("year", lang), scale=alt.Scale(scheme="blues")), detail="year:O"
+    )
+    bold = base.transform_filter(alt.datum.year == year).mark_area(opacity=0.35, color="#b22222", line={"color": "#b22222"})
+    return (faint + bold).add_params(year).properties(width=520, height=280, title=titled(title, source, unit, lang))
+
+
+def heatmap(
+    data: pd.DataFrame, x: str, y: str, value: str, *, key: str, lang: str, title: str, source: str, unit: str,
+    x_title: str, y_title: str, fmt: str = ".2f", facet: str | None = None,
+) -> alt.Chart:
+    """A labelled heat map (e.g. a Markov transition matrix)."""
+    cols = [x, y, value] + ([facet] if facet else [])
+    base = alt.Chart(data[cols]).encode(x=alt.X(f"{x}:O", title=x_title), y=alt.Y(f"{y}:O", title=y_title))
+    cells = base.mark_rect().encode(color=alt.Color(f"{value}:Q", title=unit, scale=alt.Scale(scheme="oranges")),
+                                    tooltip=[f"{x}:O", f"{y}:O", alt.Tooltip(f"{value}:Q", format=fmt)])
+    labels = base.mark_text(fontSize=11).encode(
+        text=alt.Text(f"{value}:Q", format=fmt),
+        color=alt.condition(f"datum['{value}'] > 0.5", alt.value("white"), alt.value("#1f2933")),
+    )
+    chart = (cells + labels).properties(width=220, height=220)
+    if facet:
+        return chart.facet(column=alt.Column(f"{facet}:N", title=None)).properties(title=titled(title, source, unit, lang))
+    return chart.properties(title=titled(title, source, unit, lang))
+
+
+def rank_intervals(
+    data: pd.DataFrame, *, key: str, lang: str, title: str, source: str, focus: str | None = None
+) -> alt.LayerChart:
+    """Nominal rank (dot), median rank (tick) and the 5th–95th percentile interval of each unit, for the
+    year on a slider (``unit``, ``name``, ``group``, ``year``, ``nominal_rank``, ``median_rank``, ``p05``, ``p95``)."""
+    years = sorted(data["year"].unique())
+    year = year_param(key, years, lang)
+    base = alt.Chart(data[["unit", "name", "group", "year", "nominal_rank", "median_rank", "p05", "p95"]]).transform_filter(
+        alt.datum.year == year
+    )
+    y = alt.Y("name:N", sort=alt.EncodingSortField("nominal_rank", order="ascending"), title=None)
+    rule = base.mark_rule(strokeWidth=3, opacity=0.6).encode(
+        y=y, x=alt.X("p05:Q", title=t("rank", lang), scale=alt.Scale(reverse=False)), x2="p95:Q",
+        color=alt.Color("group:N", title=t("region", lang)),
+        tooltip=["name:N", "nominal_rank:Q", "median_rank:Q", "p05:Q", "p95:Q"],
+    )
+    dot = base.mark_point(filled=True, size=45, color="#1f2933").encode(y=y, x="nominal_rank:Q")
+    tick = base.mark_tick(color="#b22222", thickness=2, size=10).encode(y=y, x="median_rank:Q")
+    return (rule + dot + tick).add_params(year).properties(
+        width=420, height=alt.Step(14), title=titled(title, source, t("rank", lang), lang, t("interval_note", lang))
+    )
+
+
+def category_map(
+    data: pd.DataFrame, category: str, *, key: str, lang: str, title: str, source: str, unit: str,
+    tiles: pd.DataFrame, domain: Sequence[str], colours: Sequence[str],
+) -> alt.LayerChart:
+    """Tile map coloured by a category (e.g. LISA clusters) with a year slider."""
+    years = sorted(data["year"].unique())
+    year = year_param(key, years, lang)
+    x = alt.X("tile_col:O", axis=None)
+    y = alt.Y("tile_row:O", axis=None)
+    back = alt.Chart(tiles[["name", "tile_row", "tile_col"]]).mark_rect(
+        color="#e3e6ea", stroke="white", strokeWidth=2, cornerRadius=3
+    ).encode(x=x, y=y, tooltip=[alt.Tooltip("name:N", title=t("province", lang))])
+    front = (
+        alt.Chart(data[["name", "year", "tile_row", "tile_col", category]])
+        .transform_filter(alt.datum.year == year)
+        .mark_rect(stroke="white", strokeWidth=2, cornerRadius=3)
+        .encode(x=x, y=y, color=alt.Color(f"{category}:N", title=unit, scale=alt.Scale(domain=list(domain), range=list(colours))),
+                tooltip=[alt.Tooltip("name:N", title=t("province", lang)), f"{category}:N"])
+    )
+    text = alt.Chart(tiles[["abbr", "tile_row", "tile_col"]]).mark_text(fontSize=12, fontWeight="bold").encode(
+        x=x, y=y, text="abbr:N"
+    )
+    return (back + front + text).add_params(year).properties(width=380, height=360, title=titled(title, source, unit, lang))

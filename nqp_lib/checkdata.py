@@ -25,6 +25,8 @@ from nqp_lib.systems import IndicatorSystem, load_system
 ROBUST_Z = 8.0
 #: A year-on-year ratio beyond this factor (either way) is flagged as a jump.
 JUMP_FACTOR = 10.0
+#: A year-on-year change of the all-unit median beyond this factor is flagged as a possible series break.
+BREAK_FACTOR = 3.0
 
 
 @dataclass
@@ -178,6 +180,13 @@ def _suspicious(matrix: pd.DataFrame, variables: list[str]) -> pd.DataFrame:
         for i in np.flatnonzero(jump):
             r = ordered.iloc[i]
             rows.append((col, r["unit"], str(int(r["year"])), float(r[col]), f"×{ratio[i]:.3g} on the year before"))
+        medians = matrix.groupby("year")[col].median().dropna()
+        steps = medians / medians.shift()
+        for year, step in steps.items():
+            consecutive = year - 1 in medians.index
+            if consecutive and medians.loc[year - 1] > 0 and (step > BREAK_FACTOR or step < 1 / BREAK_FACTOR):
+                rows.append((col, "(all units)", str(int(year)), float(medians.loc[year]),
+                             f"median ×{step:.3g} on the year before: a series break (new price base, definition)?"))
     return pd.DataFrame(rows, columns=["indicator", "unit", "years", "value", "why"])
 
 
@@ -216,6 +225,14 @@ def check_data(spec: str | Path, system: str | Path | IndicatorSystem | None = N
                     f"indicator {ind.id!r} (column {src!r}) has {len(hits)} value(s) "
                     f"{'below' if bound == 'min' else 'above'} its plausible {bound} {limit:g} ({ind.unit}), e.g. {eg}"
                 )
+    never = matrix.groupby("unit")[variables].count().eq(0)
+    for col in variables:
+        units = sorted(never.index[never[col]])
+        if units and len(units) < matrix["unit"].nunique():
+            check.warnings.append(
+                f"indicator {col!r} has no value in any year for {', '.join(units)}: no within-unit imputation can "
+                "fill that; leave the unit out (nqp measure --exclude-units auto) or drop the indicator"
+            )
     for col in variables:
         if matrix[col].isna().all():
             check.errors.append(f"indicator {col!r} has no values at all")

@@ -125,6 +125,17 @@ DERIVED = [
 ]
 
 
+#: Derived indicators relative to the same year's all-province level: (column, numerator, denominator, unit,
+#: zh, en). value = (num_i / den_i) / (Σ_i num_i / Σ_i den_i) within a year. Used for series published at
+#: constant prices whose base year changes (telecom business volume: 2010 prices to 2015, 2015 prices
+#: 2016–2020, 2020 prices from 2021 — the all-province median falls ×0.66 in 2016 and ×0.13 in 2021): a
+#: price-base change scales every province alike, so the within-year ratio stays comparable across years.
+RELATIVE = [
+    ("telecom_per_capita_rel", "telecom_business_100m_yuan", "population_10k", "ratio to the all-province average",
+     "人均电信业务总量（相对全国平均）", "Telecom business volume per person, relative to the all-province average"),
+]
+
+
 @dataclass
 class Panel:
     """A unit × year panel with metadata, provenance and (optionally) imputation flags.
@@ -272,16 +283,27 @@ def column_catalogue() -> dict[str, ColumnInfo]:
     cat["co2_mt"] = ColumnInfo("co2_mt", "Mt CO2", "二氧化碳排放量", "CO2 emissions", "ceads_provincial_co2", "co2_mt")
     for col, formula, unit, zh, en, maximum in DERIVED:
         cat[col] = ColumnInfo(col, unit, zh, en, "derived", formula, maximum)
+    for col, num, den, unit, zh, en in RELATIVE:
+        cat[col] = ColumnInfo(col, unit, zh, en, "derived", f"({num}/{den}) / (Σ{num}/Σ{den} in the same year)")
     return cat
 
 
 def add_derived(frame: pd.DataFrame) -> pd.DataFrame:
-    """Append the derived indicators of :data:`DERIVED` to a frame holding the base columns.
+    """Append the derived indicators of :data:`DERIVED` and :data:`RELATIVE` to a frame of base columns.
 
     A zero denominator yields a missing cell (never inf); any value above a column's plausible maximum
-    raises :class:`DataError` naming the unit-year.
+    raises :class:`DataError` naming the unit-year. Relative indicators use only unit-years where both
+    numerator and denominator are observed.
     """
     out = frame.copy()
+    for col, num, den, *_ in RELATIVE:
+        both = out[num].notna() & out[den].notna()
+        totals = out[both].groupby("year")[[num, den]].sum()
+        level = (totals[num] / totals[den]).reindex(out["year"]).to_numpy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            values = (out[num] / out[den]).to_numpy(dtype=float) / level
+        values[~np.isfinite(values)] = np.nan
+        out[col] = values
     for col, formula, _unit, _zh, _en, maximum in DERIVED:
         values = evaluate_formula(formula, out, label=f"derived column {col!r}")
         values[~np.isfinite(values)] = np.nan
@@ -313,6 +335,8 @@ def _provincial(years: tuple[int, ...], files: tuple[tuple[str, float, int], ...
     notes = [
         "industrial_rd_* columns cover industrial enterprises above designated size only; total R&D is rd_exp_100m_yuan",
         "energy_10k_tce ends 2019 and lacks 西藏; co2_mt (CEADs) ends 2019 and lacks 西藏",
+        "telecom_business_100m_yuan is at constant prices of a base year that changes (2016, 2021): compare it "
+        "across years only through telecom_per_capita_rel",
         "monetary values are in current prices",
     ]
     return Panel(

@@ -94,7 +94,8 @@ def _add_index_options(p: argparse.ArgumentParser) -> None:
                    help="fill missing indicator cells within each unit (default: none = refuse gaps)")
     p.add_argument("--years", default=None, metavar="FROM-TO", help="restrict years, e.g. 2012-2019")
     p.add_argument("--exclude-units", dest="exclude_units", default=None, metavar="A,B",
-                   help="units to leave out, comma-separated (e.g. 西藏)")
+                   help="units to leave out, comma-separated (e.g. 西藏), or 'auto': the units with an indicator "
+                        "that has no value in any year")
 
 
 def _index_options(args: argparse.Namespace) -> dict[str, Any]:

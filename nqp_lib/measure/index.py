@@ -152,10 +152,16 @@ def parse_years(value: Any) -> tuple[int, int] | None:
     return (lo, hi)
 
 
+AUTO = "auto"
+
+
 def parse_units(value: Any) -> tuple[str, ...]:
-    """``None``, ``"西藏"``, ``"西藏,青海"`` or a list → a tuple of unit names."""
+    """``None``, ``"西藏"``, ``"西藏,青海"`` or a list → a tuple of unit names; ``"auto"`` → ``("auto",)``,
+    which :func:`indicator_data` resolves to the units with an indicator that has no value in any year."""
     if value is None or value == "":
         return ()
+    if isinstance(value, str) and value.strip().lower() == AUTO:
+        return (AUTO,)
     if isinstance(value, str):
         parts = [v.strip() for v in value.replace("，", ",").split(",")]
     elif isinstance(value, (list, tuple, set, np.ndarray, pd.Index)):
@@ -207,6 +213,7 @@ class IndicatorData:
     indicators: list[str]
     imputed: np.ndarray | None
     impute: str
+    excluded: tuple[str, ...] = ()  # units left out (given, or found by exclude_units="auto")
 
 
 def panel_frame(panel: Any) -> pd.DataFrame:
@@ -255,6 +262,8 @@ def indicator_data(
             span = f"{int(have.min())}–{int(have.max())}" if have.notna().any() else "none"
             raise ParameterError(f"years: no rows in {years[0]}–{years[1]}; the panel covers {span}")
         frame = frame.loc[keep]
+    if tuple(exclude_units) == (AUTO,):
+        exclude_units = units_without_data(system, frame)
     if exclude_units:
         present = set(frame["unit"].astype(str))
         unknown = [u for u in exclude_units if u not in present]
@@ -318,7 +327,21 @@ def indicator_data(
                 f"{','.join(hopeless)}) or remove the indicators."
             )
         raise MethodError(" ".join(lines))
-    return IndicatorData(units, yrs, values, list(ids), imputed, impute)
+    return IndicatorData(units, yrs, values, list(ids), imputed, impute, tuple(exclude_units))
+
+
+def units_without_data(system: IndicatorSystem, frame: pd.DataFrame) -> tuple[str, ...]:
+    """Units for which some indicator has no value in any year of ``frame`` (sorted).
+
+    Imputation works within a unit, so such a unit can never be measured with this system; the
+    ``exclude_units="auto"`` option leaves exactly these out (e.g. 西藏, which has no energy or CO2 data).
+    """
+    matrix = system.matrix(frame)
+    never = matrix.groupby("unit")[system.indicator_ids].count().eq(0).any(axis=1)
+    left = sorted(str(u) for u in never[never].index)
+    if len(left) == matrix["unit"].nunique():
+        return ()  # every unit lacks something: let the missing-cell error explain instead
+    return tuple(left)
 
 
 # --------------------------------------------------------------------------- ranks
@@ -731,6 +754,13 @@ class CompositeIndex:
         system = self._resolve_system()
         data = indicator_data(system, panel, opts.impute, opts.years, opts.exclude_units)
         notes: list[str] = []
+        if opts.exclude_units == (AUTO,):
+            notes.append(
+                "exclude_units='auto' left out "
+                + (", ".join(data.excluded) if data.excluded else "no unit")
+                + " (an indicator has no value for them in any year)"
+            )
+        self.excluded_ = data.excluded
         fixed, fixed_dim = _fixed(system, opts, notes)
         directions = system.directions.reindex(data.indicators).to_numpy(dtype=float)
         dim_ids = system.dimension_ids
@@ -808,7 +838,8 @@ class CompositeIndex:
         """
         self._check_fitted()
         opts, system, dims = self.options_, self.system_, self.dims_
-        data = indicator_data(system, panel, opts.impute, opts.years, opts.exclude_units)
+        excluded = self.excluded_ if opts.exclude_units == (AUTO,) else opts.exclude_units  # the units fit left out
+        data = indicator_data(system, panel, opts.impute, opts.years, excluded)
         notes: list[str] = []
         fixed_notes: list[str] = []
         _fixed(system, opts, fixed_notes)

@@ -369,50 +369,50 @@ def _spawn(job: dict[str, Any], staging: Path) -> subprocess.Popen:
 
 
 def _run_jobs(
-    todo: list[tuple[Section, dict[str, Any]]], jobs: int, staging: Path, nav_for, build_time: str, progress: Progress
-) -> dict[str, dict[str, Any]]:
-    """Run workers (at most ``jobs`` at once); return each section's final event."""
+    todo: list[tuple[Section, dict[str, Any]]], jobs: int, staging: Path, nav_for, build_time: str, progress: Progress,
+    on_result,
+) -> None:
+    """Run workers (at most ``jobs`` at once); call ``on_result(section, event)`` as soon as each one ends."""
     pending = list(todo)
-    running: dict[str, tuple[subprocess.Popen, float]] = {}
-    results: dict[str, dict[str, Any]] = {}
+    running: dict[str, tuple[subprocess.Popen, float, Section]] = {}
     sel = selectors.DefaultSelector()
-    buffers: dict[str, str] = {}
 
     def launch() -> None:
         while pending and len(running) < jobs:
             section, params = pending.pop(0)
             proc = _spawn(_job(section, params, staging, nav_for(section, params), build_time), staging)
-            running[section.stem] = (proc, time.perf_counter())
-            buffers[section.stem] = ""
+            running[section.stem] = (proc, time.perf_counter(), section)
             sel.register(proc.stdout, selectors.EVENT_READ, section.stem)
             progress.start(section.stem)
 
+    finished: dict[str, dict[str, Any]] = {}
     launch()
     while running:
         for key, _ in sel.select(timeout=0.5):
             stem = key.data
             line = key.fileobj.readline()
-            if not line:
-                sel.unregister(key.fileobj)
-                proc, t0 = running.pop(stem)
-                proc.wait()
+            if line:
+                try:
+                    event = json.loads(line)
+                except json.JSONDecodeError:
+                    continue  # stray output from a library; progress lines are JSON
+                if event.get("event") == "cell":
+                    progress.cell(stem, event["index"], event["total"])
+                elif event.get("event") in ("done", "failed"):
+                    finished[stem] = event
+                continue
+            sel.unregister(key.fileobj)
+            proc, t0, section = running.pop(stem)
+            proc.wait()
+            event = finished.get(stem)
+            if event is None:
                 err_file = staging / f"{stem}.stderr.txt"
                 err = err_file.read_text(encoding="utf-8", errors="replace") if err_file.exists() else ""
-                if stem not in results:
-                    results[stem] = {"event": "failed", "error": f"worker exited with status {proc.returncode}",
-                                     "traceback": err[-8000:], "seconds": round(time.perf_counter() - t0, 2)}
-                launch()
-                continue
-            try:
-                event = json.loads(line)
-            except json.JSONDecodeError:
-                continue  # stray output from a library; progress lines are JSON
-            if event.get("event") == "cell":
-                progress.cell(stem, event["index"], event["total"])
-            elif event.get("event") in ("done", "failed"):
-                results[stem] = event
+                event = {"event": "failed", "error": f"worker exited with status {proc.returncode}",
+                         "traceback": err[-8000:], "seconds": round(time.perf_counter() - t0, 2)}
+            on_result(section, event)
+            launch()
     sel.close()
-    return results
 
 
 def build(
@@ -456,30 +456,33 @@ def build(
                 todo.append((s, values[s.stem], key))
         if todo:
             staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
+            (out / "notebooks").mkdir(exist_ok=True)
+            keys = {s.stem: key for s, _, key in todo}
+
+            def land(s: Section, ev: dict[str, Any]) -> None:
+                """Move a finished section into place (or write its error page) and record it."""
+                params = values[s.stem]
+                if ev["event"] == "done":
+                    os.replace(staging / f"{s.stem}.html", out / f"{s.stem}.html")
+                    os.replace(staging / f"{s.stem}.ipynb", out / "notebooks" / f"{s.stem}.ipynb")
+                    with contextlib.suppress(FileNotFoundError):
+                        (out / f"{s.stem}.error.html").unlink()
+                    o = Outcome(s.stem, "ok", ev.get("seconds", 0.0), params, bytes=ev.get("bytes", 0), built_at=build_time)
+                    record = {"key": keys[s.stem], **asdict(o)}
+                else:
+                    error = {k: ev.get(k) for k in ("error", "cell", "source", "traceback")}
+                    o = Outcome(s.stem, "failed", ev.get("seconds", 0.0), params, error=error, built_at=build_time)
+                    if (staging / f"{s.stem}.ipynb").exists():
+                        os.replace(staging / f"{s.stem}.ipynb", out / "notebooks" / f"{s.stem}.failed.ipynb")
+                    write_atomic(out / f"{s.stem}.error.html", error_page(
+                        s, o, params.get("lang", "zh"), nav_for(s, params), (out / f"{s.stem}.html").exists(), build_time))
+                    record = {"key": None, **asdict(o)}
+                write_atomic(_record_path(out, s.stem), json.dumps(record, ensure_ascii=False, indent=1))
+                outcomes[s.stem] = o
+                progress.finish(o)
+
             try:
-                events = _run_jobs([(s, p) for s, p, _ in todo], jobs, staging, nav_for, build_time, progress)
-                (out / "notebooks").mkdir(exist_ok=True)
-                for s, params, key in todo:
-                    ev = events.get(s.stem, {"event": "failed", "error": "no result from worker"})
-                    lng = params.get("lang", "zh")
-                    if ev["event"] == "done":
-                        os.replace(staging / f"{s.stem}.html", out / f"{s.stem}.html")
-                        os.replace(staging / f"{s.stem}.ipynb", out / "notebooks" / f"{s.stem}.ipynb")
-                        with contextlib.suppress(FileNotFoundError):
-                            (out / f"{s.stem}.error.html").unlink()
-                        o = Outcome(s.stem, "ok", ev.get("seconds", 0.0), params, bytes=ev.get("bytes", 0), built_at=build_time)
-                        record = {"key": key, **asdict(o)}
-                    else:
-                        error = {k: ev.get(k) for k in ("error", "cell", "source", "traceback")}
-                        o = Outcome(s.stem, "failed", ev.get("seconds", 0.0), params, error=error, built_at=build_time)
-                        if (staging / f"{s.stem}.ipynb").exists():
-                            os.replace(staging / f"{s.stem}.ipynb", out / "notebooks" / f"{s.stem}.failed.ipynb")
-                        write_atomic(out / f"{s.stem}.error.html",
-                                     error_page(s, o, lng, nav_for(s, params), (out / f"{s.stem}.html").exists(), build_time))
-                        record = {"key": None, **asdict(o)}
-                    write_atomic(_record_path(out, s.stem), json.dumps(record, ensure_ascii=False, indent=1))
-                    outcomes[s.stem] = o
-                    progress.finish(o)
+                _run_jobs([(s, p) for s, p, _ in todo], jobs, staging, nav_for, build_time, progress, land)
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
         index_lang = lang or next(iter(values.values())).get("lang", "zh")

@@ -24,10 +24,13 @@ from nqp_lib.data.package import used_resources
 from nqp_lib.data.panel import Panel
 from nqp_lib.data.regions import GROUPINGS, canonical_province, load_regions
 from nqp_lib.errors import NqpError, ParameterError
-from nqp_lib.report.html import PROVENANCE_MIME
 from nqp_lib.systems import IndicatorSystem, load_system
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+#: MIME type of the provenance record a notebook emits for its HTML footer (read by nqp_lib.report.html).
+PROVENANCE_MIME = "application/vnd.nqp.provenance+json"
+#: Altair's row guard for inline chart data (default 5,000); pages must still stay under 3 MB.
+MAX_CHART_ROWS = 12_000
 
 
 @dataclass(frozen=True)
@@ -150,12 +153,10 @@ class Report:
         r["group"] = r[f"{g}_zh"] if self.lang == "zh" else r[g]
         return r
 
-    @cached_property
+    @property
     def excluded_units(self) -> list[str]:
-        """Units with an indicator that has no value in any report year (no within-unit imputation can fill it)."""
-        m = self.system.matrix(self.panel.frame)
-        empty = m.groupby("unit")[self.system.indicator_ids].count().eq(0).any(axis=1)
-        return sorted(empty[empty].index)
+        """Units the index leaves out: an indicator has no value for them in any report year."""
+        return list(self.index.excluded_)
 
     @cached_property
     def index(self):
@@ -165,7 +166,7 @@ class Report:
         s = self.settings
         return CompositeIndex(
             self.system, weights=s.weights, aggregate=s.aggregate, scope=s.scope, normalise=s.normalise,
-            impute=s.impute, exclude_units=tuple(self.excluded_units),
+            impute=s.impute, exclude_units="auto",
         ).fit(self.panel)
 
     def with_regions(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -184,14 +185,22 @@ class Report:
         """unit, year, score, rank, one column per dimension, plus display and region columns."""
         return self.with_regions(self.index.result_.scores)
 
+    def memo(self, key: str, compute: Any) -> Any:
+        """Compute once per report (results several views share: uncertainty, Dagum, Moran …)."""
+        cache = self.__dict__.setdefault("_memo", {})
+        if key not in cache:
+            cache[key] = compute()
+        return cache[key]
+
     # ---------------------------------------------------------------- text
     def t(self, key: str, **values: Any) -> str:
         return labels.t(key, self.lang, **values)
 
     def text(self, key: str, **values: Any) -> str:
-        """A paragraph of this section's prose, with ``{name}`` placeholders filled by escaped values."""
+        """A paragraph of this section's prose, with ``{name}`` placeholders filled by escaped values
+        (literal braces, as in LaTeX, are written doubled in the catalogue)."""
         raw = labels.prose(self.section, key, self.lang)
-        return raw.format(**{k: escape_md(v) for k, v in values.items()}) if values else raw
+        return raw.format(**{k: escape_md(v) for k, v in values.items()})
 
     def name_of(self, unit: str) -> str:
         row = self.regions[self.regions["unit"] == unit]
@@ -210,12 +219,17 @@ class Report:
 
         display(HTML(f'<div class="nqp-note">{html.escape(text)}</div>'))
 
-    def table(self, frame: pd.DataFrame, caption: str | None = None, digits: int = 3, index: bool = False) -> None:
-        """Show a table as plain escaped HTML (deterministic: no random element ids)."""
+    def table(
+        self, frame: pd.DataFrame, caption: str | None = None, digits: int = 3, index: bool = False, empty: str | None = None
+    ) -> None:
+        """Show a table as plain escaped HTML (deterministic: no random element ids); ``empty`` is shown
+        instead when the frame has no rows."""
         from IPython.display import HTML, display
 
-        body = frame.to_html(index=index, escape=True, float_format=lambda v: f"{v:,.{digits}f}",
-                             classes="nqp-table", border=0, na_rep="—")
+        if frame.empty and empty is not None:
+            display(HTML(f"<p>{html.escape(empty)}</p>"))
+            return
+        body = html_table(frame.reset_index() if index else frame, digits)
         cap = f'<p class="nqp-caption">{html.escape(caption)}</p>' if caption else ""
         display(HTML(body + cap))
 
@@ -250,6 +264,32 @@ class Report:
         display({PROVENANCE_MIME: self.provenance(), "text/plain": ""}, raw=True)
 
 
+def _cell(value: Any, digits: int) -> tuple[str, bool]:
+    """Text of one table cell and whether it is a number (right-aligned)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return "—", True
+    if isinstance(value, bool):
+        return html.escape(str(value)), False
+    if isinstance(value, int) or (hasattr(value, "dtype") and getattr(value.dtype, "kind", "") in "iu"):
+        return f"{int(value):,}" if abs(int(value)) >= 10000 else str(int(value)), True
+    if isinstance(value, float) or (hasattr(value, "dtype") and getattr(value.dtype, "kind", "") == "f"):
+        return f"{float(value):,.{digits}f}", True
+    return html.escape(str(value)), False
+
+
+def html_table(frame: pd.DataFrame, digits: int = 3) -> str:
+    """A plain HTML table: every string escaped, numbers formatted and right-aligned, no random ids."""
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    rows = []
+    for row in frame.itertuples(index=False):
+        cells = []
+        for v in row:
+            text, numeric = _cell(v, digits)
+            cells.append(f'<td class="num">{text}</td>' if numeric else f"<td>{text}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return f'<table class="nqp-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+
+
 def escape_md(value: Any) -> str:
     """Escape a value for insertion into markdown prose: HTML-escaped, markdown punctuation neutralised."""
     text = html.escape(str(value), quote=True)
@@ -264,6 +304,10 @@ def setup(section: str, **params: Any) -> Report:
     from nqp_lib.report import vega
 
     settings = check_settings(**params)
+    import altair as alt
+
+    # charts send only the columns they need; a 20-indicator explorer over 31 × 13 unit-years needs ~8,000 rows
+    alt.data_transformers.enable("default", max_rows=MAX_CHART_ROWS)
     vega.enable()
     charts.enable_theme()
     os.environ.setdefault("NQP_SECTION", section)

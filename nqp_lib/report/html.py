@@ -23,7 +23,7 @@ from nbconvert.preprocessors import Preprocessor
 
 from nqp_lib.report.vega import bundle_for_script, vega_bundle
 
-PROVENANCE_MIME = "application/vnd.nqp.provenance+json"
+from nqp_lib.report.context import PROVENANCE_MIME  # noqa: E402  (one definition, shared with the kernel side)
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 CSS = Path(__file__).resolve().parent / "static" / "nqp.css"
 
@@ -41,31 +41,50 @@ def latex_to_mathml(latex: str, display: bool = False) -> str:
         return f"<code>{html.escape(latex)}</code>"
 
 
-def markdown_math_to_mathml(text: str) -> str:
-    """Replace ``$$…$$`` and ``$…$`` in markdown with MathML; leave fenced and inline code alone."""
+def markdown_math_to_tokens(text: str, store: dict[str, str]) -> str:
+    """Replace ``$$…$$`` and ``$…$`` in markdown with inert tokens, keeping their MathML in ``store``.
+
+    The markdown renderer would mangle raw MathML, so formulas travel as tokens (letters and digits only)
+    through markdown rendering and are put back by :func:`restore_math` in the finished page. Fenced and
+    inline code are left alone.
+    """
+
+    def keep(mathml: str) -> str:
+        token = f"NQPMATH{len(store):04d}X"
+        store[token] = mathml
+        return token
+
     parts = re.split(r"(```.*?```|`[^`\n]*`)", text, flags=re.S)
     out = []
     for i, part in enumerate(parts):
         if i % 2:  # code
             out.append(part)
             continue
-        part = _DISPLAY_MATH.sub(lambda m: "\n\n" + latex_to_mathml(m.group(1), True) + "\n\n", part)
-        part = _INLINE_MATH.sub(lambda m: latex_to_mathml(m.group(1)), part)
+        part = _DISPLAY_MATH.sub(lambda m: "\n\n" + keep(latex_to_mathml(m.group(1), True)) + "\n\n", part)
+        part = _INLINE_MATH.sub(lambda m: keep(latex_to_mathml(m.group(1))), part)
         out.append(part)
     return "".join(out)
 
 
+def restore_math(page: str, store: dict[str, str]) -> str:
+    """Put the MathML of :func:`markdown_math_to_tokens` back into a rendered page."""
+    if not store:
+        return page
+    return re.sub(r"NQPMATH\d{4}X", lambda m: store.get(m.group(0), m.group(0)), page)
+
+
 class MathMLPreprocessor(Preprocessor):
-    """Render LaTeX in markdown cells (and markdown outputs) to MathML."""
+    """Render LaTeX in markdown cells and markdown outputs to MathML (through tokens, see above)."""
 
     def preprocess_cell(self, cell, resources, index):
+        store = resources.setdefault("nqp_math", {})
         if cell.cell_type == "markdown":
-            cell.source = markdown_math_to_mathml(cell.source)
+            cell.source = markdown_math_to_tokens(cell.source, store)
         elif cell.cell_type == "code":
             for out in cell.get("outputs", []):
                 data = out.get("data", {})
                 if "text/markdown" in data:
-                    data["text/markdown"] = markdown_math_to_mathml(data["text/markdown"])
+                    data["text/markdown"] = markdown_math_to_tokens(data["text/markdown"], store)
         return cell, resources
 
 
@@ -183,7 +202,7 @@ def render_notebook(
     # first pass collects provenance via the preprocessor; the footer needs it, so render footer afterwards
     nb_pre, res = exp.from_notebook_node(nb, resources={**resources, "nqp_footer": "%%NQP_FOOTER%%"})
     footer = footer_html(res.get("nqp_provenance"), build_time, lang)
-    page = nb_pre.replace("%%NQP_FOOTER%%", footer, 1)
+    page = restore_math(nb_pre.replace("%%NQP_FOOTER%%", footer, 1), res.get("nqp_math", {}))
     return page, res.get("nqp_provenance") or {}
 
 
