@@ -37,7 +37,7 @@ from typing import IO, Any
 
 from nqp_lib import __version__
 from nqp_lib.errors import ParameterError
-from nqp_lib.report import html as pages
+from nqp_lib.report import pages
 from nqp_lib.report.params import read_params_file, validate_overrides
 from nqp_lib.report.sections import PROJECT_ROOT, Section, select_sections
 
@@ -304,9 +304,7 @@ def plan(
     params_file: str | Path | None = None,
     lang: str | None = None,
 ) -> tuple[list[Section], dict[str, dict[str, Any]]]:
-    """Select sections and validate every parameter (types, choices, then data-dependent checks)."""
-    from nqp_lib.report.context import check_settings
-
+    """Select sections and validate every parameter's name, type and allowed values."""
     sections = select_sections(names)
     file_values, file_sections = read_params_file(params_file) if params_file else ({}, {})
     merged = {**file_values, **overrides}
@@ -321,20 +319,23 @@ def plan(
         stem = key if key in by_stem else next(s.stem for s in sections if s.name == key)
         section_overrides[stem] = vals
     specs = {s.stem: s.params() for s in sections}
-    values = validate_overrides(specs, merged, section_overrides)
-    for stem, vals in values.items():
-        try:
-            check_settings(**vals)
-        except ParameterError as exc:
-            raise ParameterError(f"section {stem}: {exc}") from None
-    return sections, values
+    return sections, validate_overrides(specs, merged, section_overrides)
+
+
+def check_against_data(stem: str, values: dict[str, Any]) -> None:
+    """The data-dependent checks (:func:`~nqp_lib.report.context.check_settings`) for one section."""
+    from nqp_lib.report.context import check_settings
+
+    try:
+        check_settings(**values)
+    except ParameterError as exc:
+        raise ParameterError(f"section {stem}: {exc}") from None
 
 
 def _versions() -> dict[str, str]:
-    import altair
-    import pandas
+    from importlib.metadata import version
 
-    return {"nqp_lib": __version__, "pandas": pandas.__version__, "altair": altair.__version__}
+    return {"nqp_lib": __version__, **{name: version(name) for name in ("pandas", "altair", "papermill", "nbconvert")}}
 
 
 def _job(section: Section, params: dict[str, Any], staging: Path, nav: str, build_time: str) -> dict[str, Any]:
@@ -454,6 +455,10 @@ def build(
                 progress.finish(o)
             else:
                 todo.append((s, values[s.stem], key))
+        # data-dependent checks for what will run, all before anything runs (a cached section passed them
+        # with the same notebook, parameters, data and code — its cache key covers all four)
+        for s, params, _ in todo:
+            check_against_data(s.stem, params)
         if todo:
             staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
             (out / "notebooks").mkdir(exist_ok=True)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import html
 import re
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +20,11 @@ import nbformat
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
 
+from nqp_lib.report.pages import css, footer_html
 from nqp_lib.report.vega import bundle_for_script, vega_bundle
 
-from nqp_lib.report.context import PROVENANCE_MIME  # noqa: E402  (one definition, shared with the kernel side)
+from nqp_lib.report.context import PROVENANCE_MIME  # one definition, shared with the kernel side
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-CSS = Path(__file__).resolve().parent / "static" / "nqp.css"
 
 _DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$", re.S)
 _INLINE_MATH = re.compile(r"(?<![\\$\w])\$(?=\S)([^$\n]+?)(?<=\S)\$(?![\w$])")
@@ -107,11 +106,6 @@ class ProvenancePreprocessor(Preprocessor):
         return cell, resources
 
 
-@lru_cache(maxsize=1)
-def css() -> str:
-    return CSS.read_text(encoding="utf-8")
-
-
 def _exporter() -> HTMLExporter:
     exp = HTMLExporter(
         template_name="nqp",
@@ -124,65 +118,6 @@ def _exporter() -> HTMLExporter:
     exp.register_preprocessor(ProvenancePreprocessor(), enabled=True)
     exp.register_preprocessor(MathMLPreprocessor(), enabled=True)
     return exp
-
-
-def esc(value: Any) -> str:
-    return html.escape(str(value), quote=True)
-
-
-def kv_table(rows: list[tuple[str, Any]]) -> str:
-    return "<table>" + "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows) + "</table>"
-
-
-FOOTER_TEXT = {
-    "zh": {
-        "built": "生成时间", "params": "参数", "data": "数据来源", "versions": "软件版本", "commit": "代码版本",
-        "resource": "资源", "path": "路径", "rows": "行数", "origin": "原始出处", "none": "（无）",
-    },
-    "en": {
-        "built": "Built", "params": "Parameters", "data": "Data", "versions": "Versions", "commit": "Commit",
-        "resource": "resource", "path": "path", "rows": "rows", "origin": "origin", "none": "(none)",
-    },
-}
-
-
-def footer_html(provenance: dict[str, Any] | None, build_time: str, lang: str = "zh") -> str:
-    """The provenance footer: parameters, data resources (sha256, rows, origin), versions, commit, build time."""
-    t = FOOTER_TEXT.get(lang, FOOTER_TEXT["en"])
-    prov = provenance or {}
-    parts = []
-    params = prov.get("parameters") or {}
-    parts.append(f"<h4>{t['params']}</h4>" + (kv_table(sorted(params.items())) if params else t["none"]))
-    resources = prov.get("resources") or []
-    rows = "".join(
-        f"<tr><td>{esc(r.get('resource'))}</td><td><code>{esc(r.get('path'))}</code></td><td>{esc(r.get('rows'))}</td>"
-        f"<td><code title=\"{esc(r.get('sha256'))}\">{esc(str(r.get('sha256'))[:16])}…</code></td></tr>"
-        for r in resources
-    )
-    origins = "".join(f"<li><strong>{esc(r.get('resource'))}</strong>: {esc(r.get('origin'))}</li>" for r in resources)
-    parts.append(
-        f"<h4>{t['data']}</h4>"
-        + (
-            f"<table><tr><th>{t['resource']}</th><th>{t['path']}</th><th>{t['rows']}</th><th>sha256</th></tr>{rows}</table>"
-            f"<details><summary>{t['origin']}</summary><ul>{origins}</ul></details>"
-            if resources
-            else t["none"]
-        )
-    )
-    versions = prov.get("versions") or {}
-    parts.append(f"<h4>{t['versions']}</h4>" + kv_table(sorted(versions.items())))
-    parts.append(f"<p>{t['commit']}: <code>{esc(prov.get('commit') or 'unknown')}</code></p>")
-    parts.append(f'<p class="nqp-build-time">{t["built"]}: {esc(build_time)}</p>')
-    return "\n".join(parts)
-
-
-def nav_html(sections: list[tuple[str, str]], current: str | None, index_label: str) -> str:
-    """Navigation bar: the index, then each section (``(file stem, title)``)."""
-    links = [f'<a href="index.html">{esc(index_label)}</a>']
-    for stem, title in sections:
-        cls = ' class="current"' if stem == current else ""
-        links.append(f'<a href="{esc(stem)}.html"{cls}>{esc(title)}</a>')
-    return " ".join(links)
 
 
 def render_notebook(
@@ -206,11 +141,3 @@ def render_notebook(
     return page, res.get("nqp_provenance") or {}
 
 
-def simple_page(title: str, body: str, lang: str, nav: str, footer: str = "", body_class: str = "nqp-index") -> str:
-    """A small self-contained page (index, error pages) with the nqp stylesheet and no scripts."""
-    return (
-        f'<!DOCTYPE html>\n<html lang="{esc(lang)}">\n<head>\n<meta charset="utf-8" />\n'
-        f'<meta name="viewport" content="width=device-width, initial-scale=1.0">\n<title>{esc(title)}</title>\n'
-        f"<style>\n{css()}\n</style>\n</head>\n<body class=\"{body_class}\">\n<nav class=\"nqp-nav\">{nav}</nav>\n"
-        f"<main>\n{body}\n</main>\n<footer class=\"nqp-footer\">{footer}</footer>\n</body>\n</html>\n"
-    )

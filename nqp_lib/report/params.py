@@ -19,12 +19,11 @@ from __future__ import annotations
 import ast
 import difflib
 import io
+import json
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import nbformat
 
 from nqp_lib.errors import ParameterError
 
@@ -76,8 +75,25 @@ class ParamSpec:
         return value
 
 
-def parameters_cell(nb: nbformat.NotebookNode, source: str = "notebook") -> nbformat.NotebookNode:
-    cells = [c for c in nb.cells if c.cell_type == "code" and "parameters" in c.get("metadata", {}).get("tags", [])]
+def read_notebook(path: str | Path) -> dict[str, Any]:
+    """A notebook file as plain JSON (no nbformat: its jsonschema import costs about a second)."""
+    p = Path(path)
+    try:
+        return json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ParameterError(f"{p}: not a readable notebook ({exc})") from None
+
+
+def cell_source(cell: dict[str, Any]) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else src
+
+
+def parameters_cell(nb: dict[str, Any], source: str = "notebook") -> dict[str, Any]:
+    cells = [
+        c for c in nb.get("cells", [])
+        if c.get("cell_type") == "code" and "parameters" in c.get("metadata", {}).get("tags", [])
+    ]
     if len(cells) != 1:
         raise ParameterError(f"{source}: expected exactly one code cell tagged 'parameters', found {len(cells)}")
     return cells[0]
@@ -134,8 +150,8 @@ def parse_parameters(source: str, where: str = "parameters cell") -> list[ParamS
 def parameter_specs(notebook: str | Path) -> list[ParamSpec]:
     """The parameters of a section notebook file."""
     path = Path(notebook)
-    nb = nbformat.read(path, as_version=4)
-    return parse_parameters(parameters_cell(nb, str(path)).source, where=f"{path.name} parameters cell")
+    cell = parameters_cell(read_notebook(path), str(path))
+    return parse_parameters(cell_source(cell), where=f"{path.name} parameters cell")
 
 
 def suggest(name: str, known: list[str]) -> str:

@@ -13,10 +13,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
-
 from nqp_lib.errors import ParameterError
-from nqp_lib.report.params import ParamSpec, parameter_specs
+from nqp_lib.report.params import ParamSpec, parameter_specs, read_notebook
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,8 +45,7 @@ class Section:
 
 
 def _read(path: Path) -> Section:
-    nb = nbformat.read(path, as_version=4)
-    meta = nb.metadata.get("nqp", {})
+    meta = read_notebook(path).get("metadata", {}).get("nqp", {})
     return Section(
         stem=path.stem,
         path=path,
