@@ -40,7 +40,7 @@ report: $(STAMP)
 	$(BIN)/nqp build
 
 test: $(TSTAMP) system-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --nbval-lax --timeout=900 tests notebooks
 
 # Re-pin the whole stack after changing dependencies (updates requirements.lock and environment.yml).
 lock: $(TSTAMP)

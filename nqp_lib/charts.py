@@ -235,22 +235,30 @@ def reweight(
     den = " + ".join(p.name for p in sliders)
     is_focus = alt.datum.unit == (focus or "")
     cols = ["unit", "name", "group", "year", *[d for d, _, _ in dimensions]]
-    return (
+    # Bars are placed by the rank the window transform computes, not by a sorted name axis: Vega does not
+    # re-sort a band domain when tuples change in place, but a recomputed rank moves the bars.
+    base = (
         alt.Chart(data[cols])
         .transform_filter(alt.datum.year == year)
         .transform_calculate(score=f"({den}) > 0 ? ({num}) / ({den}) : 0")
-        .transform_window(rank="rank()", sort=[alt.SortField("score", order="descending")])
-        .mark_bar()
-        .encode(
-            y=alt.Y("name:N", sort="-x", title=None),
-            x=alt.X("score:Q", title=unit, scale=alt.Scale(domain=[0, 1])),
-            color=alt.Color("group:N", title=t("region", lang)),
-            stroke=alt.condition(is_focus, alt.value("#111111"), alt.value(None)),
-            strokeWidth=alt.condition(is_focus, alt.value(2), alt.value(0)),
-            tooltip=[alt.Tooltip("name:N", title=t("province", lang)), alt.Tooltip("score:Q", format=".3f"),
-                     alt.Tooltip("rank:Q", title=t("rank", lang))]
-            + [alt.Tooltip(f"{d}:Q", title=label, format=".3f") for d, label, _ in dimensions],
-        )
+        .transform_window(rank="row_number()", sort=[alt.SortField("score", order="descending"), alt.SortField("unit")])
+    )
+    y = alt.Y("rank:O", axis=None)
+    bars = base.mark_bar().encode(
+        y=y,
+        x=alt.X("score:Q", title=unit, scale=alt.Scale(domain=[0, 1])),
+        color=alt.Color("group:N", title=t("region", lang)),
+        stroke=alt.condition(is_focus, alt.value("#111111"), alt.value(None)),
+        strokeWidth=alt.condition(is_focus, alt.value(2), alt.value(0)),
+        tooltip=[alt.Tooltip("name:N", title=t("province", lang)), alt.Tooltip("score:Q", format=".3f"),
+                 alt.Tooltip("rank:Q", title=t("rank", lang))]
+        + [alt.Tooltip(f"{d}:Q", title=label, format=".3f") for d, label, _ in dimensions],
+    )
+    names = base.mark_text(align="right", dx=-4, fontSize=11, color="#1f2933").encode(
+        y=y, x=alt.value(0), text=alt.Text("label:N")
+    ).transform_calculate(label="datum.rank + '. ' + datum.name")
+    return (
+        (bars + names)
         .add_params(year, *sliders)
         .properties(width=420, height=alt.Step(14), title=titled(title, source, unit, lang, t("reweight_note", lang)))
     )

@@ -60,3 +60,18 @@ def raw_csv_rows(path: Path) -> list[dict[str, str]]:
     """Read a CSV with the csv module only — an oracle independent of pandas and the loader."""
     with path.open(encoding="utf-8-sig", newline="") as fh:
         return list(csv.DictReader(fh))
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    """Every section built once into a temporary folder (shared by the build and browser tests)."""
+    from nqp_lib.report.build import build
+
+    out = tmp_path_factory.mktemp("reports")
+    result = build(out=out, jobs=2, quiet=True)
+    assert not result.failed, [o.error for o in result.failed]
+    return result
+
+
+def strip_build_time(text: str) -> str:
+    return "\n".join(line for line in text.splitlines() if "nqp-build-time" not in line)

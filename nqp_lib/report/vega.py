@@ -93,6 +93,7 @@ def chart_html(spec: dict[str, Any], static: bool | None = None) -> str:
     digest = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:8]
     element = f"nqp-chart-{_Session.charts}-{digest}"
     call = f'vegaEmbed("#{element}", {spec_json(spec)}, {json.dumps(EMBED_OPTIONS)})'
+    call += '.then(function (r) { (window.nqpViews = window.nqpViews || {})["%s"] = r.view; })' % element
     call += '.catch(function (e) { document.getElementById("%s").textContent = "Chart error: " + e; });' % element
     html = f'<div class="nqp-chart" id="{element}"></div>\n'
     if static:

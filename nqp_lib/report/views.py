@@ -129,10 +129,10 @@ def excluded_note(ctx: Report) -> str:
 def feature_matrix(ctx: Report) -> alt.Chart:
     """How many indicators of each dimension evidence each of the four key features."""
     rows = [
-        {"dimension": d.name(ctx.lang), "feature": FEATURES[f][ctx.lang], "n": 1}
-        for d in ctx.system.dimensions for i in d.indicators for f in i.features
+        {"dimension": d.name(ctx.lang), "feature": FEATURES[f][ctx.lang], "n": sum(f in i.features for i in d.indicators)}
+        for d in ctx.system.dimensions for f in FEATURES
     ]
-    frame = pd.DataFrame(rows).groupby(["dimension", "feature"], as_index=False)["n"].sum()
+    frame = pd.DataFrame(rows)  # the full grid, zeros included: a feature no indicator evidences shows as 0
     return charts.heatmap(
         frame, "feature", "dimension", "n", key="feat", lang=ctx.lang, title=ctx.t("feature_matrix"),
         source=ctx.t("system_source", path=ctx.system.id), unit=ctx.t("count_indicators"),

@@ -103,6 +103,10 @@ def run(job: dict[str, Any]) -> int:
     executed = time.perf_counter() - start
     try:
         nb = nbformat.read(out_nb, as_version=4)
+        for cell in nb.cells:  # papermill gives its injected cell a random id; fix it so builds are reproducible
+            if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+                cell["id"] = "injected-parameters"
+        nbformat.write(nb, out_nb)
         page, prov = render_notebook(nb, title=job["title"], lang=job["lang"], nav=job["nav"], build_time=job["build_time"])
         (staging / f"{job['stem']}.html").write_text(page, encoding="utf-8")
     except Exception as exc:

@@ -1,0 +1,139 @@
+"""The built reports in headless Chromium with every network request blocked (Debian package chromium)."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+LAUNCH = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+          "--disable-sync", "--no-first-run", "--disable-quic"]
+SECTIONS = ["00_overview", "01_connotation", "02_conditions", "03_pathways", "04_methods"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    exe = shutil.which("chromium")
+    assert exe, "Debian package chromium is missing: run `make test`, which installs it"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=exe, args=LAUNCH)
+        yield b
+        b.close()
+
+
+def _open(browser, path):
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    log = {"console": [], "external": [], "failed": [], "dialogs": []}
+    page.on("console", lambda m: log["console"].append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: log["console"].append(f"pageerror: {e}"))
+    page.on("requestfailed", lambda r: log["failed"].append(r.url))
+    page.on("dialog", lambda d: (log["dialogs"].append(d.message), d.dismiss()))
+
+    def route(r):
+        if r.request.url.startswith(("file:", "data:", "blob:")):
+            r.continue_()
+        else:
+            log["external"].append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.goto(path.as_uri())
+    page.wait_for_load_state("load")
+    return page, log
+
+
+def _wait_for_charts(page):
+    n = page.locator(".nqp-chart").count()
+    if n:
+        page.wait_for_function(
+            "n => document.querySelectorAll('.nqp-chart svg.marks').length >= n", arg=n, timeout=20000
+        )
+    return n
+
+
+@pytest.mark.parametrize("stem", [*SECTIONS, "index"])
+def test_page_loads_offline_without_errors_and_draws_every_chart(built, browser, stem):
+    page, log = _open(browser, built.out / f"{stem}.html")
+    n = _wait_for_charts(page)
+    if stem != "index":
+        assert n >= 1
+    for i in range(n):
+        svg = page.locator(".nqp-chart").nth(i).locator("svg.marks")
+        assert svg.locator("path, rect, line, text, circle, symbol").count() > 0, f"chart {i} drew nothing"
+    assert log["console"] == [] and log["external"] == [] and log["failed"] == [] and log["dialogs"] == []
+    page.close()
+
+
+def _chart_markup(page, chart):
+    return chart.locator("svg.marks").inner_html()
+
+
+@pytest.mark.parametrize("stem", ["00_overview", "01_connotation", "02_conditions", "04_methods"])
+def test_bound_inputs_change_the_chart(built, browser, stem):
+    page, log = _open(browser, built.out / f"{stem}.html")
+    _wait_for_charts(page)
+    moved = 0
+    charts = page.locator(".nqp-chart")
+    for i in range(charts.count()):
+        chart = charts.nth(i)
+        ranges, selects = chart.locator("input[type=range]"), chart.locator("select")
+        if ranges.count():
+            before = _chart_markup(page, chart)
+            ranges.first.evaluate(
+                "el => { el.value = el.min; el.dispatchEvent(new Event('input', {bubbles: true})); }"
+            )
+            page.wait_for_timeout(300)
+            assert _chart_markup(page, chart) != before, f"{stem} chart {i}: slider changed nothing"
+            moved += 1
+        if selects.count():
+            options = selects.first.locator("option")
+            if options.count() > 1:
+                before = _chart_markup(page, chart)
+                selects.first.select_option(index=options.count() - 1)
+                page.wait_for_timeout(300)
+                assert _chart_markup(page, chart) != before, f"{stem} chart {i}: select changed nothing"
+                moved += 1
+    assert moved >= 1
+    assert log["console"] == [] and log["external"] == []
+    page.close()
+
+
+def test_weight_sliders_rerank_in_the_browser(built, browser):
+    """Zeroing two dimension weights re-ranks the provinces on the third, as computed in Python."""
+    from nqp_lib.report.context import Report, check_settings
+
+    page, _ = _open(browser, built.out / "00_overview.html")
+    _wait_for_charts(page)
+    chart = page.locator(".nqp-chart").nth(3)  # the re-weighting chart
+    labels = ("() => [...document.querySelectorAll('.nqp-chart')[3].querySelectorAll('svg.marks g.mark-text.role-mark text')]"
+              ".map(t => t.textContent).sort((a, b) => parseInt(a) - parseInt(b)).slice(0, 6)")
+    before = page.evaluate(labels)
+    sliders = chart.locator("input[type=range]")
+    assert sliders.count() == 4  # year + three dimension weights
+    for k in (2, 3):  # keep laborers only
+        sliders.nth(k).evaluate("el => { el.value = 0; el.dispatchEvent(new Event('input', {bubbles: true})); }")
+    page.wait_for_timeout(400)
+    after = page.evaluate(labels)
+    ctx = Report("overview", check_settings())
+    s = ctx.scores[ctx.scores["year"] == 2023].sort_values(["laborers", "unit"], ascending=[False, True])
+    assert after == [f"{i}. {n}" for i, n in enumerate(s["name"].head(6), start=1)]
+    s = ctx.scores[ctx.scores["year"] == 2023].sort_values(["score", "unit"], ascending=[False, True])
+    assert before == [f"{i}. {n}" for i, n in enumerate(s["name"].head(6), start=1)]
+    assert before != after
+    page.close()
+
+
+def test_chinese_glyphs_render(built, browser, tmp_path):
+    page, _ = _open(browser, built.out / "00_overview.html")
+    _wait_for_charts(page)
+    width = page.evaluate(
+        "() => { const c = document.createElement('canvas').getContext('2d');"
+        " c.font = '16px \"Noto Sans CJK SC\"'; return c.measureText('新质生产力').width; }"
+    )
+    assert width > 60  # five CJK glyphs of a real CJK font, not tofu boxes of zero width
+    page.screenshot(path=str(tmp_path / "overview.png"))
+    page.close()
