@@ -272,6 +272,26 @@ def test_a_unit_without_any_value_must_be_excluded():
     assert unit not in set(res.scores["unit"]) and res.options["exclude_units"] == [unit]
 
 
+def test_exclude_units_auto_finds_exactly_the_unmeasurable_units():
+    from nqp_lib.measure.index import CompositeIndex
+
+    panel = PANEL.copy()
+    gone, patchy = panel["unit"].iloc[3], panel["unit"].iloc[5]
+    panel.loc[panel["unit"] == gone, "x01"] = np.nan  # never observed: cannot be imputed
+    first = panel.index[panel["unit"] == patchy][0]
+    panel.loc[first, "x02"] = np.nan  # one gap: imputation fills it, the unit stays
+    idx = CompositeIndex(SYSTEM, impute="nearest", exclude_units="auto").fit(panel)
+    assert idx.excluded_ == (gone,)
+    assert gone not in set(idx.result_.scores["unit"]) and patchy in set(idx.result_.scores["unit"])
+    assert any(f"left out {gone}" in n for n in idx.result_.notes)
+    # the same as naming the unit by hand
+    by_hand = CompositeIndex(SYSTEM, impute="nearest", exclude_units=[gone]).fit(panel)
+    assert np.allclose(idx.result_.scores["score"], by_hand.result_.scores["score"])
+    # transform keeps the units fit left out, even if the new panel would resolve differently
+    again = idx.transform(PANEL)
+    assert gone not in set(again.scores["unit"])
+
+
 @pytest.mark.parametrize("options, match", [
     ({"normalise": "zscore", "weights": "entropy"}, "entropy weighting needs non-negative"),
     ({"normalise": "zscore", "weights": "equal", "aggregate": "geometric"}, "geometric aggregation needs non-negative"),

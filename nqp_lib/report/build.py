@@ -353,14 +353,13 @@ def _job(section: Section, params: dict[str, Any], staging: Path, nav: str, buil
     }
 
 
-def _spawn(job: dict[str, Any], staging: Path) -> subprocess.Popen:
-    job_file = staging / f"{job['stem']}.job.json"
-    job_file.write_text(json.dumps(job, ensure_ascii=False), encoding="utf-8")
+def _spawn_worker(staging: Path, number: int) -> subprocess.Popen:
     env = {**os.environ, "NQP_STATIC": "1", "PYTHONHASHSEED": "0", "PYTHONUNBUFFERED": "1"}
     # stderr goes to a file: a chatty kernel must never fill a pipe nobody is reading
-    stderr = open(staging / f"{job['stem']}.stderr.txt", "w", encoding="utf-8")
+    stderr = open(staging / f"worker{number}.stderr.txt", "w", encoding="utf-8")
     return subprocess.Popen(
-        [sys.executable, "-m", "nqp_lib.report.worker", str(job_file)],
+        [sys.executable, "-m", "nqp_lib.report.worker"],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=stderr,
         text=True,
@@ -373,46 +372,70 @@ def _run_jobs(
     todo: list[tuple[Section, dict[str, Any]]], jobs: int, staging: Path, nav_for, build_time: str, progress: Progress,
     on_result,
 ) -> None:
-    """Run workers (at most ``jobs`` at once); call ``on_result(section, event)`` as soon as each one ends."""
+    """Run the sections on at most ``jobs`` worker processes, each taking sections in turn; call
+    ``on_result(section, event)`` as soon as each section ends. A worker that dies fails its section and is
+    replaced."""
     pending = list(todo)
-    running: dict[str, tuple[subprocess.Popen, float, Section]] = {}
+    workers: dict[int, dict[str, Any]] = {}  # worker number → {"proc", "section", "t0"}
     sel = selectors.DefaultSelector()
+    counter = 0
 
-    def launch() -> None:
-        while pending and len(running) < jobs:
-            section, params = pending.pop(0)
-            proc = _spawn(_job(section, params, staging, nav_for(section, params), build_time), staging)
-            running[section.stem] = (proc, time.perf_counter(), section)
-            sel.register(proc.stdout, selectors.EVENT_READ, section.stem)
-            progress.start(section.stem)
+    def assign(number: int) -> None:
+        w = workers[number]
+        if not pending:
+            w["proc"].stdin.close()  # no more work: the worker exits at end of input
+            w["section"] = None
+            return
+        section, params = pending.pop(0)
+        job = _job(section, params, staging, nav_for(section, params), build_time)
+        job_file = staging / f"{section.stem}.job.json"
+        job_file.write_text(json.dumps(job, ensure_ascii=False), encoding="utf-8")
+        w["proc"].stdin.write(str(job_file) + "\n")
+        w["proc"].stdin.flush()
+        w["section"], w["t0"] = section, time.perf_counter()
+        progress.start(section.stem)
 
-    finished: dict[str, dict[str, Any]] = {}
-    launch()
-    while running:
+    def start_worker() -> None:
+        nonlocal counter
+        counter += 1
+        proc = _spawn_worker(staging, counter)
+        workers[counter] = {"proc": proc, "section": None, "t0": time.perf_counter()}
+        sel.register(proc.stdout, selectors.EVENT_READ, counter)
+        assign(counter)
+
+    for _ in range(min(jobs, len(pending))):
+        start_worker()
+    while workers:
         for key, _ in sel.select(timeout=0.5):
-            stem = key.data
+            number = key.data
+            w = workers[number]
             line = key.fileobj.readline()
             if line:
                 try:
                     event = json.loads(line)
                 except json.JSONDecodeError:
                     continue  # stray output from a library; progress lines are JSON
+                section = w["section"]
+                if section is None or event.get("stem") != section.stem:
+                    continue
                 if event.get("event") == "cell":
-                    progress.cell(stem, event["index"], event["total"])
+                    progress.cell(section.stem, event["index"], event["total"])
                 elif event.get("event") in ("done", "failed"):
-                    finished[stem] = event
+                    on_result(section, event)
+                    assign(number)
                 continue
+            # end of output: the worker has exited
             sel.unregister(key.fileobj)
-            proc, t0, section = running.pop(stem)
-            proc.wait()
-            event = finished.get(stem)
-            if event is None:
-                err_file = staging / f"{stem}.stderr.txt"
+            w["proc"].wait()
+            section = w.pop("section", None)
+            del workers[number]
+            if section is not None:  # it died in the middle of a section
+                err_file = staging / f"worker{number}.stderr.txt"
                 err = err_file.read_text(encoding="utf-8", errors="replace") if err_file.exists() else ""
-                event = {"event": "failed", "error": f"worker exited with status {proc.returncode}",
-                         "traceback": err[-8000:], "seconds": round(time.perf_counter() - t0, 2)}
-            on_result(section, event)
-            launch()
+                on_result(section, {"event": "failed", "error": f"worker exited with status {w['proc'].returncode}",
+                                    "traceback": err[-8000:], "seconds": round(time.perf_counter() - w["t0"], 2)})
+                if pending:
+                    start_worker()
     sel.close()
 
 
@@ -486,8 +509,14 @@ def build(
                 outcomes[s.stem] = o
                 progress.finish(o)
 
+            # longest first (by each section's last recorded time), so the slowest one does not run alone at the end
+            def last_seconds(item: tuple[Section, dict[str, Any], str]) -> float:
+                rec = read_record(out, item[0].stem)
+                return -(rec.get("seconds") or 0.0) if rec else 0.0
+
+            ordered = sorted(todo, key=last_seconds)
             try:
-                _run_jobs([(s, p) for s, p, _ in todo], jobs, staging, nav_for, build_time, progress, land)
+                _run_jobs([(s, p) for s, p, _ in ordered], jobs, staging, nav_for, build_time, progress, land)
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
         index_lang = lang or next(iter(values.values())).get("lang", "zh")

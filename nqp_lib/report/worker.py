@@ -1,10 +1,13 @@
-"""Execute one section notebook with papermill and render it; runs in its own process.
+"""Execute section notebooks with papermill and render them; runs in its own process.
 
-``python -m nqp_lib.report.worker JOB.json`` reads a job (notebook, parameters, staging paths, navigation,
-language, build time), executes the notebook with papermill through the ``nqp`` engine — which reports each
-cell as it starts — writes the executed notebook and the HTML page into the staging directory, and prints
-one JSON object per line on stdout: ``{"event": "cell", "index": i, "total": n}``, then ``{"event": "done",
-…}`` or ``{"event": "failed", "error": …}``. The parent (``nqp build``) turns those into progress lines.
+``python -m nqp_lib.report.worker`` reads job files from stdin, one path per line, until stdin closes. Each
+job (notebook, parameters, staging paths, navigation, language, build time) is executed with papermill
+through the ``nqp`` engine — which reports each cell as it starts — in a fresh kernel, and the executed
+notebook and the HTML page are written into the staging directory. Events go to stdout, one JSON object per
+line, each naming its section: ``{"event": "cell", "stem": s, "index": i, "total": n}``, then
+``{"event": "done", …}`` or ``{"event": "failed", "error": …}``. A worker takes several sections in turn,
+so Python start-up and the papermill/nbconvert imports are paid once per worker, not once per section;
+every section still gets its own kernel. ``python -m nqp_lib.report.worker JOB.json`` runs one job.
 """
 
 from __future__ import annotations
@@ -21,13 +24,20 @@ from typing import Any
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
+_CURRENT = {"stem": None}
+
+
 def emit(**event: Any) -> None:
+    event.setdefault("stem", _CURRENT["stem"])
     sys.stdout.write(json.dumps(event, ensure_ascii=False) + "\n")
     sys.stdout.flush()
 
 
 def _register_engine() -> str:
     from papermill.engines import NBClientEngine, papermill_engines
+
+    if "nqp" in papermill_engines._engines:
+        return "nqp"
 
     class ProgressEngine(NBClientEngine):
         """papermill's nbclient engine, announcing each cell on stdout."""
@@ -76,6 +86,7 @@ def error_summary(nb_path: Path, exc: BaseException) -> dict[str, Any]:
 
 
 def run(job: dict[str, Any]) -> int:
+    _CURRENT["stem"] = job["stem"]
     os.environ["NQP_STATIC"] = "1"
     os.environ.setdefault("PYTHONHASHSEED", "0")
     import nbformat
@@ -119,8 +130,13 @@ def run(job: dict[str, Any]) -> int:
 
 
 def main() -> int:
-    job = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
-    return run(job)
+    if len(sys.argv) > 1:
+        return run(json.loads(Path(sys.argv[1]).read_text(encoding="utf-8")))
+    status = 0
+    for line in sys.stdin:
+        if line.strip():
+            status |= run(json.loads(Path(line.strip()).read_text(encoding="utf-8")))
+    return status
 
 
 if __name__ == "__main__":
