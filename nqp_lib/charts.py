@@ -59,6 +59,31 @@ def year_param(key: str, years: Sequence[int], lang: str, value: int | None = No
     )
 
 
+def focus_outline(focus: str | None) -> dict:
+    """Encodings that outline the focus unit's mark in black."""
+    is_focus = alt.datum.unit == (focus or "")
+    return {
+        "stroke": alt.condition(is_focus, alt.value("#111111"), alt.value(None)),
+        "strokeWidth": alt.condition(is_focus, alt.value(2), alt.value(0)),
+    }
+
+
+def tile_layers(tiles: pd.DataFrame, lang: str) -> tuple[alt.X, alt.Y, alt.Chart, alt.Chart]:
+    """The grid encodings, a grey tile per province (the background every tile map draws over) and the
+    tile labels."""
+    x = alt.X("tile_col:O", axis=None)
+    y = alt.Y("tile_row:O", axis=None)
+    back = (
+        alt.Chart(tiles[["name", "tile_row", "tile_col"]])
+        .mark_rect(color="#e3e6ea", stroke="white", strokeWidth=2, cornerRadius=3)
+        .encode(x=x, y=y, tooltip=[alt.Tooltip("name:N", title=t("province", lang))])
+    )
+    text = alt.Chart(tiles[["abbr", "tile_row", "tile_col"]]).mark_text(
+        fontSize=12, fontWeight="bold", color="#1f2933"
+    ).encode(x=x, y=y, text="abbr:N")
+    return x, y, back, text
+
+
 def _domain(series: pd.Series) -> list[float]:
     s = series.dropna()
     return [float(s.min()), float(s.max())] if len(s) else [0.0, 1.0]
@@ -85,13 +110,7 @@ def tile_map(
     """
     years = sorted(data["year"].unique())
     year = year_param(key, years, lang)
-    x = alt.X("tile_col:O", axis=None)
-    y = alt.Y("tile_row:O", axis=None)
-    back = (
-        alt.Chart(tiles[["unit", "name", "abbr", "tile_row", "tile_col"]])
-        .mark_rect(color="#e3e6ea", stroke="white", strokeWidth=2, cornerRadius=3)
-        .encode(x=x, y=y, tooltip=[alt.Tooltip("name:N", title=t("province", lang))])
-    )
+    x, y, back, text = tile_layers(tiles, lang)
     cols = ["unit", "name", "abbr", "year", "tile_row", "tile_col", value] + (["rank"] if "rank" in data else [])
     base = alt.Chart(data[cols]).transform_filter(alt.datum.year == year)
     tooltip = [alt.Tooltip("name:N", title=t("province", lang)), alt.Tooltip("year:O", title=t("year", lang)),
@@ -104,9 +123,6 @@ def tile_map(
         color=alt.Color(f"{value}:Q", scale=alt.Scale(scheme=scheme, domain=_domain(data[value])),
                         legend=alt.Legend(title=value_title or unit, orient="right")),
         tooltip=tooltip,
-    )
-    text = alt.Chart(tiles[["abbr", "tile_row", "tile_col"]]).mark_text(fontSize=12, fontWeight="bold", color="#1f2933").encode(
-        x=x, y=y, text="abbr:N"
     )
     return (back + front + text).add_params(year).properties(
         width=380, height=360, title=titled(title, source, unit, lang)
@@ -133,7 +149,6 @@ def ranking(
                alt.Tooltip(f"{value}:Q", title=unit, format=fmt)]
     if "rank" in data:
         tooltip.append(alt.Tooltip("rank:Q", title=t("rank", lang)))
-    is_focus = alt.datum.unit == (focus or "")
     return (
         alt.Chart(data[cols])
         .transform_filter(alt.datum.year == year)
@@ -142,8 +157,7 @@ def ranking(
             y=alt.Y("name:N", sort="-x", title=None),
             x=alt.X(f"{value}:Q", title=unit, scale=alt.Scale(domain=[0, float(data[value].max()) * 1.02])),
             color=alt.Color("group:N", title=t("region", lang)),
-            stroke=alt.condition(is_focus, alt.value("#111111"), alt.value(None)),
-            strokeWidth=alt.condition(is_focus, alt.value(2), alt.value(0)),
+            **focus_outline(focus),
             tooltip=tooltip,
         )
         .add_params(year)
@@ -233,7 +247,6 @@ def reweight(
     ]
     num = " + ".join(f"{p.name} * datum['{dim}']" for p, (dim, _, _) in zip(sliders, dimensions))
     den = " + ".join(p.name for p in sliders)
-    is_focus = alt.datum.unit == (focus or "")
     cols = ["unit", "name", "group", "year", *[d for d, _, _ in dimensions]]
     # Bars are placed by the rank the window transform computes, not by a sorted name axis: Vega does not
     # re-sort a band domain when tuples change in place, but a recomputed rank moves the bars.
@@ -248,8 +261,7 @@ def reweight(
         y=y,
         x=alt.X("score:Q", title=unit, scale=alt.Scale(domain=[0, 1])),
         color=alt.Color("group:N", title=t("region", lang)),
-        stroke=alt.condition(is_focus, alt.value("#111111"), alt.value(None)),
-        strokeWidth=alt.condition(is_focus, alt.value(2), alt.value(0)),
+        **focus_outline(focus),
         tooltip=[alt.Tooltip("name:N", title=t("province", lang)), alt.Tooltip("score:Q", format=".3f"),
                  alt.Tooltip("rank:Q", title=t("rank", lang))]
         + [alt.Tooltip(f"{d}:Q", title=label, format=".3f") for d, label, _ in dimensions],
@@ -341,7 +353,6 @@ def metric_ranking(
     year = year_param(key, years, lang)
     pick = alt.param(name=f"{key}_metric", value=ids[0],
                      bind=alt.binding_select(options=ids, labels=[metrics[i] for i in ids], name=t("indicator", lang) + " "))
-    is_focus = alt.datum.unit == (focus or "")
     return (
         alt.Chart(data[["unit", "year", "indicator", "value"]])
         .transform_filter((alt.datum.indicator == pick) & (alt.datum.year == year))
@@ -351,8 +362,7 @@ def metric_ranking(
             y=alt.Y("name:N", sort="-x", title=None),
             x=alt.X("value:Q", title=t("value_of_selected", lang)),
             color=alt.Color("group:N", title=t("region", lang)),
-            stroke=alt.condition(is_focus, alt.value("#111111"), alt.value(None)),
-            strokeWidth=alt.condition(is_focus, alt.value(2), alt.value(0)),
+            **focus_outline(focus),
             tooltip=[alt.Tooltip("name:N", title=t("province", lang)), alt.Tooltip("value:Q", format=",.3f")],
         )
         .add_params(year, pick)
@@ -465,19 +475,12 @@ def category_map(
     """Tile map coloured by a category (e.g. LISA clusters) with a year slider."""
     years = sorted(data["year"].unique())
     year = year_param(key, years, lang)
-    x = alt.X("tile_col:O", axis=None)
-    y = alt.Y("tile_row:O", axis=None)
-    back = alt.Chart(tiles[["name", "tile_row", "tile_col"]]).mark_rect(
-        color="#e3e6ea", stroke="white", strokeWidth=2, cornerRadius=3
-    ).encode(x=x, y=y, tooltip=[alt.Tooltip("name:N", title=t("province", lang))])
+    x, y, back, text = tile_layers(tiles, lang)
     front = (
         alt.Chart(data[["name", "year", "tile_row", "tile_col", category]])
         .transform_filter(alt.datum.year == year)
         .mark_rect(stroke="white", strokeWidth=2, cornerRadius=3)
         .encode(x=x, y=y, color=alt.Color(f"{category}:N", title=unit, scale=alt.Scale(domain=list(domain), range=list(colours))),
                 tooltip=[alt.Tooltip("name:N", title=t("province", lang)), f"{category}:N"])
-    )
-    text = alt.Chart(tiles[["abbr", "tile_row", "tile_col"]]).mark_text(fontSize=12, fontWeight="bold").encode(
-        x=x, y=y, text="abbr:N"
     )
     return (back + front + text).add_params(year).properties(width=380, height=360, title=titled(title, source, unit, lang))

@@ -24,6 +24,7 @@ from nqp_lib.data.package import used_resources
 from nqp_lib.data.panel import Panel
 from nqp_lib.data.regions import GROUPINGS, canonical_province, load_regions
 from nqp_lib.errors import NqpError, ParameterError
+from nqp_lib.measure.index import MeasureOptions, measure_options
 from nqp_lib.systems import IndicatorSystem, load_system
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -31,6 +32,9 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PROVENANCE_MIME = "application/vnd.nqp.provenance+json"
 #: Altair's row guard for inline chart data (default 5,000); pages must still stay under 3 MB.
 MAX_CHART_ROWS = 12_000
+
+
+_MEASURE = MeasureOptions()  # the measurement engine's defaults, shared so they are written once
 
 
 @dataclass(frozen=True)
@@ -42,11 +46,11 @@ class Settings:
     panel: str = "provincial"
     year_from: int = 2012
     year_to: int = 2023
-    weights: str = "entropy"
-    aggregate: str = "sum"
-    scope: str = "pooled"
-    normalise: str = "minmax"
-    impute: str = "linear_nearest"
+    weights: str = _MEASURE.weights
+    aggregate: str = _MEASURE.aggregate
+    scope: str = _MEASURE.scope
+    normalise: str = _MEASURE.normalise
+    impute: str = "linear_nearest"  # the engine's default is "none"; reports need the shipped panel's gaps filled
     grouping: str = "region4"
     focus: str = "广东"
     seed: int = 20240701
@@ -97,8 +101,6 @@ def check_settings(**params: Any) -> Settings:
             f"parameter 'focus' = {s.focus!r} is not a unit of panel {s.panel!r}; "
             f"use e.g. {', '.join(panel.unit_names[:5])} …"
         )
-    from nqp_lib.measure.index import measure_options
-
     measure_options(weights=s.weights, aggregate=s.aggregate, scope=s.scope, normalise=s.normalise, impute=s.impute)
     return Settings(**{**known, "focus": focus}, extra=params)
 
