@@ -231,6 +231,8 @@ class Report:
         if frame.empty and empty is not None:
             display(HTML(f"<p>{html.escape(empty)}</p>"))
             return
+        if len(frame.columns) == 0:  # nothing to show (e.g. no what-if scenario)
+            return
         body = html_table(frame.reset_index() if index else frame, digits)
         cap = f'<p class="nqp-caption">{html.escape(caption)}</p>' if caption else ""
         display(HTML(body + cap))

@@ -190,9 +190,9 @@ def indicator_explorer(ctx: Report) -> alt.Chart:
 
 def condition_table(ctx: Report, condition: int) -> pd.DataFrame:
     """The system's indicators that speak to a formation condition: provincial median, highest and lowest
-    province in the last year, and the median's change since the first year (computed from raw data)."""
+    province in the last year observed, and the change of the median since the first year observed (each
+    indicator's own first and last year; raw data, nothing imputed)."""
     long = indicator_long(ctx)
-    first, last = int(long["year"].min()), int(long["year"].max())
     rows = []
     for ind in ctx.system.indicators:
         if condition not in ind.conditions:
@@ -210,11 +210,9 @@ def condition_table(ctx: Report, condition: int) -> pd.DataFrame:
             ctx.t("median"): end["value"].median(),
             ctx.t("highest"): f"{hi['name']} {hi['value']:,.2f}",
             ctx.t("lowest"): f"{lo['name']} {lo['value']:,.2f}",
-            ctx.t("median_change", first=int(start["year"].iat[0]) if len(start) else first): (
-                end["value"].median() - start["value"].median() if len(start) else float("nan")
-            ),
+            ctx.t("first_year"): int(start["year"].iat[0]),
+            ctx.t("median_change"): end["value"].median() - start["value"].median(),
         })
-    _ = last
     return pd.DataFrame(rows)
 
 
@@ -265,23 +263,33 @@ def main_obstacle_by_region(ctx: Report, year: int) -> pd.DataFrame:
 
 
 def what_if(ctx: Report, year: int, quantile: float = 0.75) -> pd.DataFrame:
-    """Raise the focus province's largest obstacle indicator to the provinces' ``quantile`` in ``year`` and
-    rescore with the fitted bounds and weights (``CompositeIndex.transform``): rank before and after."""
+    """Close the focus province's largest closable gap and rescore.
+
+    Among the focus province's indicators in ``year``, ordered by obstacle degree, take the first that is
+    read from a panel column and lies on the wrong side of the provinces' ``quantile`` (for a cost indicator,
+    the mirror quantile); set it to that quantile and rescore with the fitted bounds and weights
+    (``CompositeIndex.transform``). Returns the indicator, values, scores and ranks before and after, or an
+    empty frame when no indicator qualifies.
+    """
     focus = ctx.settings.focus
-    top = obstacles(ctx).top_indicators
-    row = top[(top["unit"] == focus) & (top["year"] == year) & (top["position"] == 1)]
+    ob = obstacles(ctx).indicators
+    row = ob[(ob["unit"] == focus) & (ob["year"] == year)]
     if row.empty:
-        return pd.DataFrame()
-    ind = ctx.system.indicator(str(row["indicator"].iat[0]))
-    if ind.column is None:
         return pd.DataFrame()
     frame = ctx.panel.frame.copy()
     in_year = frame["year"] == year
-    values = frame.loc[in_year & ~frame["unit"].isin(ctx.excluded_units), ind.column]
-    target = values.quantile(quantile if ind.direction > 0 else 1 - quantile)
     mask = in_year & (frame["unit"] == focus)
-    before_value = float(frame.loc[mask, ind.column].iat[0])
-    if (ind.direction > 0 and before_value >= target) or (ind.direction < 0 and before_value <= target):
+    ranked = row.drop(columns=["unit", "year"]).iloc[0].sort_values(ascending=False)
+    for indicator_id in ranked.index:
+        ind = ctx.system.indicator(str(indicator_id))
+        if ind.column is None:
+            continue
+        values = frame.loc[in_year & ~frame["unit"].isin(ctx.excluded_units), ind.column]
+        target = float(values.quantile(quantile if ind.direction > 0 else 1 - quantile))
+        before_value = float(frame.loc[mask, ind.column].iat[0])
+        if (ind.direction > 0 and before_value < target) or (ind.direction < 0 and before_value > target):
+            break
+    else:
         return pd.DataFrame()
     frame.loc[mask, ind.column] = target
     from dataclasses import replace
@@ -292,6 +300,7 @@ def what_if(ctx: Report, year: int, quantile: float = 0.75) -> pd.DataFrame:
     b, a = pick(before), pick(after)
     return pd.DataFrame({
         ctx.t("indicator"): [ind.name(ctx.lang)],
+        ctx.t("obstacle_share"): [f"{float(ranked[ind.id]) * 100:.1f}"],
         ctx.t("value_before"): [f"{before_value:,.3f} {ind.unit}"],
         ctx.t("value_after"): [f"{target:,.3f} {ind.unit}"],
         ctx.t("score_before"): [b["score"]], ctx.t("score_after"): [a["score"]],
