@@ -55,6 +55,8 @@ def run_serve(args: argparse.Namespace) -> int:
     cmd = [jupyter, "lab", f"--notebook-dir={notebooks_dir()}", f"--port={args.port}"]
     if args.no_browser:
         cmd.append("--no-browser")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")  # JupyterLab refuses root otherwise (containers, lab machines)
     print("Live mode: " + " ".join(cmd))
     print("The ipywidgets explorers work here; charts and prose follow the parameters cell of each notebook.")
     return subprocess.call(cmd)
