@@ -47,4 +47,4 @@ lock: $(TSTAMP)
 	$(BIN)/python tools/repin.py
 
 clean:
-	rm -rf reports .nqp-cache
+	rm -rf reports

@@ -298,7 +298,13 @@ def check_formula(formula: str) -> None:
     for node in ast.walk(tree):
         if isinstance(node, (ast.Expression, ast.Name, ast.Load)):
             continue
-        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+            try:
+                finite = math.isfinite(float(node.value))
+            except OverflowError:  # an int beyond float range
+                finite = False
+            if not finite:
+                raise ValueError(f"the number {node.value!r} is too large")
             continue
         if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
             continue
@@ -327,7 +333,7 @@ def evaluate_formula(formula: str, frame: pd.DataFrame | Mapping[str, Any], labe
         if isinstance(node, ast.Expression):
             return ev(node.body)
         if isinstance(node, ast.Constant):
-            return float(node.value)
+            return np.float64(node.value)  # numpy arithmetic: 1/0 gives inf (reported), never ZeroDivisionError
         if isinstance(node, ast.Name):
             if node.id not in frame:
                 raise SystemDefinitionError(f"{label}: formula {formula!r} uses unknown column {node.id!r}")
@@ -340,7 +346,7 @@ def evaluate_formula(formula: str, frame: pd.DataFrame | Mapping[str, Any], labe
             return _FUNCS[node.func.id](ev(node.args[0]))  # type: ignore[union-attr]
         raise SystemDefinitionError(f"{label}: cannot evaluate {formula!r}")  # pragma: no cover
 
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         result = ev(tree)
     n = len(frame) if isinstance(frame, pd.DataFrame) else len(next(iter(frame.values())))
     return np.broadcast_to(np.asarray(result, dtype=float), (n,)).copy()
@@ -466,7 +472,7 @@ def system_from_dict(spec: Any, source: str = "<dict>", path: Path | None = None
                 except ValueError as exc:
                     raise SystemDefinitionError(f"{iwhere}: formula {formula!r}: {exc}") from None
             direction = i.get("direction")
-            if isinstance(direction, bool) or direction not in DIRECTIONS:
+            if isinstance(direction, bool) or not isinstance(direction, (str, int)) or direction not in DIRECTIONS:
                 raise SystemDefinitionError(
                     f"{iwhere}: 'direction' must be '+' (benefit) or '-' (cost), got {direction!r}"
                 )
@@ -474,13 +480,13 @@ def system_from_dict(spec: Any, source: str = "<dict>", path: Path | None = None
             if not isinstance(unit, str) or not unit.strip():
                 raise SystemDefinitionError(f"{iwhere}: 'unit' is required (e.g. '%', 'yuan per person')")
             features = i.get("features", []) or []
-            if not isinstance(features, list) or any(f not in FEATURES for f in features):
+            if not isinstance(features, list) or any(not isinstance(f, str) or f not in FEATURES for f in features):
                 raise SystemDefinitionError(
                     f"{iwhere}: 'features' must be a list drawn from {sorted(FEATURES)}, got {features!r}"
                 )
             conditions = i.get("conditions", []) or []
             if not isinstance(conditions, list) or any(
-                isinstance(c, bool) or c not in CONDITIONS for c in conditions
+                isinstance(c, bool) or not isinstance(c, int) or c not in CONDITIONS for c in conditions
             ):
                 raise SystemDefinitionError(f"{iwhere}: 'conditions' must be a list of numbers 1–6, got {conditions!r}")
             rationale = i.get("rationale", "") or ""

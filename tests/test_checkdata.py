@@ -92,29 +92,34 @@ def test_missing_cells_are_warnings_not_errors(run_cli, tmp_path, system):
 
 BAD_FILES = [
     ("missing_key.csv", "unit,share,b,c\n北京,10,1,2\n", r"no year column; name one of year, 年份, 年"),
-    ("dup_unit_year.csv", GOOD + "北京,2020,11,1,2\n", r"2 rows repeat a unit-year, e.g. 北京 2020 \(rows 2, 6\)"),
+    ("dup_unit_year.csv", GOOD + "北京,2020,11,1,2\n", r"2 rows repeat a unit-year, e.g. 北京 2020 \(lines 2, 6\)"),
     ("text_in_numeric.csv", GOOD.replace("北京,2021,12", "北京,2021,twelve"),
-     r"column 'share', row 3 \(北京 2021\): 'twelve' is not a number"),
-    ("inf.csv", GOOD.replace("天津,2020,8", "天津,2020,inf"), r"column 'share', row 4 \(天津 2020\): infinite value"),
+     r"column 'share', line 3 \(北京 2021\): 'twelve' is not a number"),
+    ("inf.csv", GOOD.replace("天津,2020,8", "天津,2020,inf"), r"column 'share', line 4 \(天津 2020\): infinite value"),
     ("negative.csv", GOOD.replace("天津,2021,9", "天津,2021,-9"),
      r"indicator 'share' \(column 'share'\) has 1 value\(s\) below its plausible min 0 \(%\), e.g. 天津 2021: -9"),
     ("over_100.csv", GOOD.replace("天津,2021,9", "天津,2021,109"), r"above its plausible max 100"),
     ("empty.csv", "", r"the file is empty; expected a header row and data rows"),
     ("header_only.csv", "unit,year,share,b,c\n", r"has a header \(unit, year, share, b, c\) but no data rows"),
     ("unknown_province.csv", GOOD + "Atlantis,2020,1,1,1\n", r"unknown province name\(s\) \['Atlantis'\]"),
-    ("year_range.csv", GOOD.replace("天津,2021", "天津,2099"), r"row 5: year 2099 is out of range 1949–2030"),
-    ("year_fraction.csv", GOOD.replace("天津,2021", "天津,2021.5"), r"row 5: year '2021.5' is not a whole number"),
+    ("year_range.csv", GOOD.replace("天津,2021", "天津,2099"), r"line 5: year 2099 is out of range 1949–2030"),
+    ("year_fraction.csv", GOOD.replace("天津,2021", "天津,2021.5"), r"line 5: year '2021.5' is not a whole number"),
     ("missing_indicator.csv", "unit,year,share,b\n北京,2020,10,1\n天津,2020,8,3\n",
      r"column\(s\) \['c'\] are needed but not in the file"),
     ("zero_denominator.csv", GOOD.replace("天津,2021,9,2,2", "天津,2021,9,2,0"),
      r"indicator 'ratio' \(b / c\) is infinite for 1 unit-years"),
-    ("empty_unit.csv", GOOD.replace("天津,2021", ",2021"), r"row 5: empty unit name"),
+    ("empty_unit.csv", GOOD.replace("天津,2021", ",2021"), r"line 5: empty unit name"),
     ("long_dup.csv", "unit,year,indicator,value\n北京,2020,share,1\n北京,2020,share,2\n",
-     r"duplicate entries for unit '北京', year '2020', indicator 'share' \(first at row 2\)"),
+     r"duplicate entries for unit '北京', year 2020, indicator 'share' \(first at line 2\)"),
     ("repeated_header.csv", "unit,year,share,share\n北京,2020,1,2\n", r"repeated or empty column header"),
     ("utf16.csv", GOOD.encode("utf-16"), r"cannot decode the file as UTF-8 or GBK"),
     ("fake.xlsx", "this is not a workbook", r"not a readable XLSX workbook"),
     ("old.xls", "whatever", r"old .xls workbooks are not supported"),
+    ("case_dup_header.csv", "unit,year,Share,share\n北京,2020,1,2\n", r"repeated \['Share', 'share'\] \(names are compared ignoring case\)"),
+    ("bom_header_only.csv", b"\xef\xbb\xbfunit,year,share,b,c\n", r"has a header \(unit, year, share, b, c\) but no data rows"),
+    ("long_text_value.csv", "province,year,indicator,value\n北京,2020,share,1\n北京,2020,b,1\n北京,2020,c,2\n"
+     "天津,2020,share,12 亿\n天津,2020,b,1\n天津,2020,c,2\n",
+     r"line 5 \(天津 2020 share\): '12 亿' is not a number"),
 ]
 
 
@@ -162,3 +167,29 @@ def test_suspicious_values_are_reported(run_cli, tmp_path, system):
     section = res.out.split("Suspicious values:")[1].split("Warnings:")[0]
     assert section.startswith(" 2")  # the robust-z hit and the ×0.0001 jump, both 上海 2021
     assert section.count("上海") == 2 and "江苏" not in section and "×0.0001 on the year before" in section
+
+
+def test_semicolon_separated_csv_is_read(run_cli, tmp_path, system):
+    res = run_cli("check-data", write(tmp_path, "semi.csv", GOOD.replace(",", ";")), "--system", system)
+    assert res.code == 0, res.err
+    assert "semicolon-separated" in res.out
+
+
+def test_long_format_reports_the_file_line_of_a_bad_year(run_cli, tmp_path, system):
+    rows = ["province,year,indicator,value"] + [f"北京,2020,{i},1" for i in ("share", "b", "c")]
+    rows += ["天津,二〇二〇,share,1"]  # line 5 of the file
+    res = run_cli("check-data", write(tmp_path, "ly.csv", "\n".join(rows) + "\n"), "--system", system)
+    assert res.code == 2 and "line 5: year '二〇二〇' is not a whole number" in res.err
+
+
+def test_xlsx_with_repeated_header_is_refused(run_cli, tmp_path, system):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["unit", "year", "share", "share", "b", "c"])
+    ws.append(["北京", 2020, 1, 2, 1, 2])
+    path = tmp_path / "dup.xlsx"
+    wb.save(path)
+    res = run_cli("check-data", path, "--system", system)
+    assert res.code == 2 and "repeated ['share']" in res.err

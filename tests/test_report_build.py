@@ -184,3 +184,18 @@ def test_user_strings_are_escaped_everywhere(tmp_path):
         assert EVIL not in text and "<img src=x" not in text, f.name
     page = (tmp_path / "out" / "01_connotation.html").read_text(encoding="utf-8")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_a_panel_of_cities_builds_with_notes_instead_of_maps(tmp_path):
+    from nqp_lib.data.panel import provincial_panel
+
+    frame = provincial_panel().frame
+    names = {u: f"City{i}" for i, u in enumerate(sorted(frame["unit"].unique()))}
+    frame.assign(unit=frame["unit"].map(names)).to_csv(tmp_path / "cities.csv", index=False)
+    res = build(["overview", "methods"], overrides={"panel": str(tmp_path / "cities.csv"), "focus": "City3",
+                                                    "lang": "en"}, out=tmp_path / "out", quiet=True)
+    assert not res.failed, [o.error for o in res.failed]
+    overview = (tmp_path / "out" / "00_overview.html").read_text(encoding="utf-8")
+    methods = (tmp_path / "out" / "04_methods.html").read_text(encoding="utf-8")
+    assert "The tile map applies to the 31 provinces only" in overview
+    assert "applies to provincial panels only" in methods and "Dagum" in methods

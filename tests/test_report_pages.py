@@ -67,6 +67,7 @@ def test_html_table_escapes_and_aligns():
 
 def test_escape_md_neutralises_html_and_markdown():
     assert escape_md("a_b*c<d>") == "a\\_b\\*c&lt;d&gt;"
+    assert escape_md("Xi'an\n## x") == "Xi'an \\#\\# x"  # apostrophes stay; one line
 
 
 def test_footer_lists_parameters_data_versions_commit_and_time():

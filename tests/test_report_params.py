@@ -64,6 +64,12 @@ def test_overrides_are_checked_with_suggestions():
         (["nosuchsection"], r"unknown section 'nosuchsection'"),
         (["overveiw"], r"unknown section 'overveiw'; did you mean 'overview'\?"),
         (["--jobs", "0"], r"--jobs must be at least 1"),
+        (["-p", "impute", "none"], r"the index cannot be measured with .*impute=none.*missing cells"),
+        (["-p", "weights", "fixed"], r"the index cannot be measured with weights=fixed"),
+        (["-p", "normalise", "zscore"], r"entropy weighting needs non-negative"),
+        (["-p", "seed", "-1"], r"parameter 'seed' must be a whole number ≥ 0"),
+        (["methods", "-p", "draws", "0"], r"parameter 'draws' must be a whole number from 10 to 100000"),
+        (["--lang", "en", "-p", "lang", "zh"], r"--lang en contradicts -p lang zh"),
     ],
 )
 def test_build_refuses_bad_parameters_before_running(run_cli, tmp_path, args, message):
@@ -84,9 +90,43 @@ def test_params_file_with_section_block(tmp_path):
     f.write_text("sections:\n  overview: {draws: 50}\n", encoding="utf-8")
     with pytest.raises(ParameterError, match=r"section 00_overview: unknown parameter 'draws'"):
         plan(["overview"], {}, f)
-    f.write_text("sections:\n  methods: {draws: 5}\n", encoding="utf-8")
-    with pytest.raises(ParameterError, match=r"names section\(s\) \['methods'\] not being built"):
+    f.write_text("sections:\n  methods: {draws: 50}\n", encoding="utf-8")
+    _, values = plan(["overview"], {}, f)  # a block for a section not being built is ignored
+    assert list(values) == ["00_overview"]
+    f.write_text("sections:\n  method: {draws: 50}\n", encoding="utf-8")
+    with pytest.raises(ParameterError, match=r"unknown section\(s\) \['method'\]"):
         plan(["overview"], {}, f)
+
+
+def test_lang_option_must_agree_with_lang_parameter():
+    with pytest.raises(ParameterError, match=r"--lang en contradicts -p lang zh"):
+        plan(["overview"], {"lang": "zh"}, None, lang="en")
+
+
+def test_relative_panel_and_system_paths_become_absolute(tmp_path, monkeypatch):
+    from nqp_lib.data.panel import provincial_panel
+
+    provincial_panel().frame.to_csv(tmp_path / "panel.csv", index=False)
+    monkeypatch.chdir(tmp_path)
+    _, values = plan(["overview"], {"panel": "panel.csv"})
+    assert values["00_overview"]["panel"] == str(tmp_path / "panel.csv")
+
+
+@pytest.mark.parametrize("where", ["notebooks", "."])
+def test_out_may_not_overwrite_the_source_notebooks(run_cli, where):
+    from nqp_lib.report.sections import notebooks_dir
+
+    target = notebooks_dir() if where == "notebooks" else notebooks_dir().parent
+    res = run_cli("build", "overview", "--out", target, "--quiet")
+    assert res.code == 2 and "would overwrite the source notebooks" in res.err
+
+
+def test_out_that_is_a_file_is_a_clear_error(run_cli, tmp_path):
+    (tmp_path / "f").write_text("x")
+    res = run_cli("build", "overview", "--out", tmp_path / "f", "--quiet")
+    assert res.code == 2 and "exists and is not a directory" in res.err
+    res = run_cli("build", "overview", "--out", tmp_path / "f" / "sub", "--quiet")
+    assert res.code == 2 and "is not a directory" in res.err
 
 
 def test_lang_option_and_cli_parameters_override_the_file(tmp_path):

@@ -131,6 +131,13 @@ dimensions:
         ("      - {id: i1, name: {zh: a, en: A, B}, column: a, unit: '%', direction: '+'}\n",
          r"must have exactly the keys zh and en"),
         ("      []\n", r"dimension 'd1': 'indicators' is empty"),
+        ("      - {id: i1, name: {zh: a, en: a}, column: a, unit: '%', direction: ['+']}\n", r"'direction' must be"),
+        ("      - {id: i1, name: {zh: a, en: a}, column: a, unit: '%', direction: '+', features: [[green]]}\n",
+         r"'features' must be a list drawn from"),
+        ("      - {id: i1, name: {zh: a, en: a}, column: a, unit: '%', direction: '+', conditions: [[1]]}\n",
+         r"'conditions' must be a list of numbers 1–6"),
+        ("      - {id: i1, name: {zh: a, en: a}, formula: 'a + 1e999', unit: '%', direction: '+'}\n",
+         r"too large"),
     ],
 )
 def test_malformed_system_names_file_and_key(tmp_path, body, message):
@@ -171,3 +178,9 @@ def test_fixed_weights_read_from_the_file():
     ind_w, dim_w = s.fixed_weights()
     assert ind_w is None  # the shipped system sets dimension weights only
     assert dim_w.sum() == pytest.approx(1.0) and np.allclose(dim_w, 1 / 3)
+
+
+def test_formula_dividing_by_a_zero_constant_is_reported_not_raised():
+    f = pd.DataFrame({"unit": ["x"], "year": [2020], "a": [1.0]})
+    assert np.isinf(evaluate_formula("a * (1 / 0)", f)[0])  # becomes the 'infinite' DataError in matrix()
+    assert np.isinf(evaluate_formula("a + 10 ** 400", f)[0])  # overflow too: no OverflowError escapes

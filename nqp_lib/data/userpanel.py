@@ -83,8 +83,32 @@ def _decode(data: bytes, path: Path) -> tuple[str, str]:
         raise DataError(f"{path}: cannot decode the file as UTF-8 or GBK; save it as UTF-8 CSV or XLSX") from None
 
 
+def _check_header(names: list[str], p: Path) -> None:
+    """Every column needs its own name — also ignoring case, which would make key columns ambiguous."""
+    named = [str(h).strip() for h in names]
+    if "" in named:
+        raise DataError(f"{p}: repeated or empty column header: an empty name at position {named.index('') + 1}; "
+                        "every column needs its own name")
+    lower = [h.lower() for h in named]
+    repeated = sorted({h for h in named if lower.count(h.lower()) > 1})
+    if repeated:
+        raise DataError(f"{p}: repeated or empty column header: repeated {repeated} (names are compared ignoring "
+                        "case); every column needs its own name")
+
+
+def _delimiter(header_line: str) -> str:
+    """Comma unless the header clearly uses semicolons or tabs (common in exports from European Excel)."""
+    counts = {d: header_line.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] > 0 else ","
+
+
 def read_table(path: str | Path, sheet: str | int = 0) -> RawTable:
-    """Read a CSV or XLSX file into a frame of strings (no type guessing yet)."""
+    """Read a CSV or XLSX file into a frame of strings (no type guessing yet).
+
+    The frame gets a ``_line`` column: the row's line in the file (CSV) or row number in the sheet (XLSX),
+    header = 1, so every message can point at the place to fix. Fully blank rows are dropped.
+    """
     p = Path(path)
     if not p.exists():
         raise DataError(f"{p}: file not found")
@@ -92,40 +116,42 @@ def read_table(path: str | Path, sheet: str | int = 0) -> RawTable:
         raise DataError(f"{p}: is a directory; give a CSV or XLSX file")
     data = p.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
-    if not data.strip():
+    if not data.strip() or data.strip() == b"\xef\xbb\xbf":
         raise DataError(f"{p}: the file is empty; expected a header row and data rows")
     suffix = p.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         try:
+            header = pd.read_excel(io.BytesIO(data), sheet_name=sheet, header=None, nrows=1, dtype=object, engine="openpyxl")
             frame = pd.read_excel(io.BytesIO(data), sheet_name=sheet, dtype=object, engine="openpyxl")
         except ValueError as exc:
             raise DataError(f"{p}: cannot read sheet {sheet!r}: {exc}") from None
         except Exception as exc:  # openpyxl raises several unrelated types on a corrupt file
             raise DataError(f"{p}: not a readable XLSX workbook ({type(exc).__name__}: {exc})") from None
+        if header.empty:
+            raise DataError(f"{p}: sheet {sheet!r} is empty; expected a header row and data rows")
+        _check_header(["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in header.iloc[0]], p)
         frame = frame.map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
         encoding = "XLSX"
     elif suffix in (".xls",):
         raise DataError(f"{p}: old .xls workbooks are not supported; save as .xlsx or CSV (UTF-8)")
     else:
         text, encoding = _decode(data, p)
-        header = next(csv.reader(io.StringIO(text)), [])
-        named = [h.strip() for h in header]
-        repeated = sorted({h for h in named if named.count(h) > 1})
-        if repeated or "" in named:
-            what = f"repeated {repeated}" if repeated else f"an empty name at position {named.index('') + 1}"
-            raise DataError(f"{p}: repeated or empty column header: {what}; every column needs its own name")
+        first_line = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
+        sep = _delimiter(first_line)
+        _check_header(next(csv.reader(io.StringIO(first_line), delimiter=sep), []), p)
         try:
-            frame = pd.read_csv(io.StringIO(text), dtype=str, skipinitialspace=True)
+            frame = pd.read_csv(io.StringIO(text), dtype=str, skipinitialspace=True, sep=sep, skip_blank_lines=False)
         except pd.errors.EmptyDataError:
             raise DataError(f"{p}: no columns found; expected a header row such as 'unit,year,<indicators>'") from None
         except pd.errors.ParserError as exc:
             raise DataError(f"{p}: malformed CSV ({exc})") from None
+        if sep != ",":
+            encoding += {";": ", semicolon-separated", "\t": ", tab-separated"}[sep]
     frame.columns = [str(c).strip() for c in frame.columns]
+    frame["_line"] = np.arange(len(frame)) + 2
+    frame = frame[frame.drop(columns="_line").notna().any(axis=1)].reset_index(drop=True)
     if frame.empty:
-        raise DataError(f"{p}: has a header ({', '.join(frame.columns[:8])}) but no data rows")
-    dup = [c for c in frame.columns if list(frame.columns).count(c) > 1 or c.startswith("Unnamed: ")]
-    if dup:
-        raise DataError(f"{p}: repeated or empty column header(s): {sorted(set(dup))}")
+        raise DataError(f"{p}: has a header ({', '.join(c for c in frame.columns[:8] if c != '_line')}) but no data rows")
     return RawTable(frame=frame, path=p, encoding=encoding, sha256=digest)
 
 
@@ -138,46 +164,19 @@ def _find(columns: list[str], names: tuple[str, ...], given: str | None, what: s
     for n in names:
         if n.lower() in lower:
             return lower[n.lower()]
+    hint = " (the file may use another separator or a header on a later row)" if len(columns) == 1 else ""
     raise DataError(
-        f"{path}: no {what} column; name one of {', '.join(names)} (columns found: {', '.join(columns[:12])})"
+        f"{path}: no {what} column; name one of {', '.join(names)} (columns found: {', '.join(columns[:12])}){hint}"
     )
 
 
-def _row(i: int) -> int:
-    return i + 2  # 1-based, after the header line
-
-
-def _to_long_wide(raw: RawTable, unit_col: str | None, year_col: str | None) -> tuple[pd.DataFrame, str]:
-    """Return (wide frame with unit, year and string value columns, layout)."""
-    f, path = raw.frame, raw.path
-    cols = list(f.columns)
-    u = _find(cols, UNIT_NAMES, unit_col, "unit", path)
-    y = _find(cols, YEAR_NAMES, year_col, "year", path)
-    lower = {c.lower() for c in cols}
-    is_long = any(n.lower() in lower for n in INDICATOR_NAMES) and any(n.lower() in lower for n in VALUE_NAMES)
-    if not is_long:
-        other = [c for c in cols if c not in (u, y)]
-        if not other:
-            raise DataError(f"{path}: only key columns ({u}, {y}); add at least one indicator column")
-        wide = f.rename(columns={u: "unit", y: "year"})[["unit", "year", *other]]
-        return wide, "wide"
-    ind = _find(cols, INDICATOR_NAMES, None, "indicator", path)
-    val = _find(cols, VALUE_NAMES, None, "value", path)
-    long = f.rename(columns={u: "unit", y: "year", ind: "indicator", val: "value"})
-    empty_ind = long["indicator"].isna() | (long["indicator"].astype(str).str.strip() == "")
-    if empty_ind.any():
-        raise DataError(f"{path}: column {ind!r} is empty at row {_row(int(np.argmax(empty_ind.to_numpy())))}")
-    dup = long.duplicated(["unit", "year", "indicator"], keep=False)
-    if dup.any():
-        i = int(np.argmax(dup.to_numpy()))
-        r = long.iloc[i]
-        raise DataError(
-            f"{path}: duplicate entries for unit {r['unit']!r}, year {r['year']!r}, indicator {r['indicator']!r} "
-            f"(first at row {_row(i)}); each unit-year-indicator must appear once"
-        )
-    wide = long.pivot(index=["unit", "year"], columns="indicator", values="value").reset_index()
-    wide.columns.name = None
-    return wide, "long"
+def _numbers(text: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(numbers, mask of cells that are text but not a number); thousands separators and common
+    missing-value marks are accepted."""
+    clean = text.astype("string").str.strip().str.replace(",", "", regex=False)
+    clean = clean.mask(clean.isin(["", "NA", "N/A", "NaN", "nan", "-", "—", "..", "…"]))
+    num = pd.to_numeric(clean, errors="coerce")
+    return num, clean.notna() & num.isna()
 
 
 def read_panel(
@@ -191,7 +190,7 @@ def read_panel(
 
     Parameters
     ----------
-    path : path to a CSV (UTF-8, UTF-8 with BOM or GBK) or XLSX file, wide or long.
+    path : path to a CSV (UTF-8, UTF-8 with BOM or GBK; comma, semicolon or tab) or XLSX file, wide or long.
     unit_col, year_col : override the recognised key column names.
     columns : variables that must be numeric (e.g. the columns an indicator system reads). Default: every
         non-key column. Other columns are dropped with a note.
@@ -200,47 +199,85 @@ def read_panel(
     Raises
     ------
     DataError
-        Listing every problem: missing key columns, empty keys, non-integer or out-of-range years, duplicate
-        unit-years, text or infinity in a numeric column, unknown provinces, missing required columns.
+        Listing every problem with its line in the file: missing key columns, empty keys, non-integer or
+        out-of-range years, duplicate unit-years, text or infinity where a number belongs, unknown provinces,
+        missing required columns.
     """
     raw = read_table(path, sheet)
-    wide, layout = _to_long_wide(raw, unit_col, year_col)
     src = str(raw.path)
+    f = raw.frame
+    cols = [c for c in f.columns if c != "_line"]
+    u = _find(cols, UNIT_NAMES, unit_col, "unit", raw.path)
+    y = _find(cols, YEAR_NAMES, year_col, "year", raw.path)
+    lower = {c.lower() for c in cols}
+    layout = "long" if any(n.lower() in lower for n in INDICATOR_NAMES) and any(n.lower() in lower for n in VALUE_NAMES) else "wide"
     problems = PanelProblems(src)
     notes: list[str] = [f"read as {layout} {raw.encoding}"]
+    line = f["_line"].to_numpy()
 
-    # keys
-    unit = wide["unit"].astype("string").str.strip()
-    blank = unit.isna() | (unit == "")
-    for i in np.flatnonzero(blank.to_numpy())[:MAX_LISTED]:
-        problems.add(f"row {_row(int(i))}: empty unit name")
-    year_num = pd.to_numeric(wide["year"].astype("string").str.strip(), errors="coerce")
+    # keys, with the file's line numbers
+    unit = f[u].astype("string").str.strip()
+    for i in np.flatnonzero((unit.isna() | (unit == "")).to_numpy())[:MAX_LISTED]:
+        problems.add(f"line {line[i]}: empty unit name")
+    year_num = pd.to_numeric(f[y].astype("string").str.strip(), errors="coerce")
     bad_year = year_num.isna() | (year_num != np.round(year_num))
     for i in np.flatnonzero(bad_year.to_numpy())[:MAX_LISTED]:
-        problems.add(f"row {_row(int(i))}: year {wide['year'].iat[i]!r} is not a whole number")
+        problems.add(f"line {line[i]}: year {f[y].iat[i]!r} is not a whole number")
     out_range = ~bad_year & ((year_num < YEAR_RANGE[0]) | (year_num > YEAR_RANGE[1]))
     for i in np.flatnonzero(out_range.to_numpy())[:MAX_LISTED]:
-        problems.add(
-            f"row {_row(int(i))}: year {int(year_num.iat[i])} is out of range {YEAR_RANGE[0]}–{YEAR_RANGE[1]}"
-        )
+        problems.add(f"line {line[i]}: year {int(year_num.iat[i])} is out of range {YEAR_RANGE[0]}–{YEAR_RANGE[1]}")
     problems.raise_if_any()
-    wide = wide.assign(unit=unit.astype(str), year=year_num.astype(int))
+    f = f.assign(unit=unit.astype(str), year=year_num.astype(int))
 
     # provinces: all or none
-    canon = wide["unit"].map(canonical_province)
-    distinct = wide["unit"].drop_duplicates()
+    distinct = f["unit"].drop_duplicates()
     known = distinct.map(canonical_province).notna()
     if known.mean() >= 0.5:
         unknown = distinct[~known].tolist()
         if unknown:
             problems.add(
-                f"column 'unit': unknown province name(s) {unknown[:MAX_LISTED]}; use short or full Chinese names "
+                f"column {u!r}: unknown province name(s) {unknown[:MAX_LISTED]}; use short or full Chinese names "
                 "(北京, 内蒙古自治区), English names (Inner Mongolia) or GB/T 2260 codes, as in data/regions.csv"
             )
         else:
-            wide["unit"] = canon.astype(str)
+            f["unit"] = f["unit"].map(canonical_province).astype(str)
             notes.append("units recognised as provinces and written as short Chinese names")
     problems.raise_if_any()
+
+    if layout == "long":
+        ind = _find(cols, INDICATOR_NAMES, None, "indicator", raw.path)
+        val = _find(cols, VALUE_NAMES, None, "value", raw.path)
+        name = f[ind].astype("string").str.strip()
+        for i in np.flatnonzero((name.isna() | (name == "")).to_numpy())[:MAX_LISTED]:
+            problems.add(f"line {line[i]}: column {ind!r} is empty")
+        problems.raise_if_any()
+        f = f.assign(indicator=name.astype(str))
+        dup = f.duplicated(["unit", "year", "indicator"], keep=False)
+        if dup.any():
+            i = int(np.argmax(dup.to_numpy()))
+            r = f.iloc[i]
+            problems.add(
+                f"duplicate entries for unit {r['unit']!r}, year {int(r['year'])}, indicator {r['indicator']!r} "
+                f"(first at line {line[i]}); each unit-year-indicator must appear once"
+            )
+        num, bad = _numbers(f[val])
+        for i in np.flatnonzero(bad.to_numpy())[:8]:
+            problems.add(f"line {line[i]} ({f['unit'].iat[i]} {f['year'].iat[i]} {f['indicator'].iat[i]}): "
+                         f"{f[val].iat[i]!r} is not a number")
+        for i in np.flatnonzero(np.isinf(num.to_numpy(dtype=float)))[:8]:
+            problems.add(f"line {line[i]} ({f['unit'].iat[i]} {f['year'].iat[i]} {f['indicator'].iat[i]}): infinite value")
+        problems.raise_if_any()
+        wide = f.assign(value=num).pivot(index=["unit", "year"], columns="indicator", values="value").reset_index()
+        wide.columns.name = None
+        lines = f.groupby(["unit", "year"])["_line"].min()
+        wide["_line"] = lines.reindex(pd.MultiIndex.from_frame(wide[["unit", "year"]])).to_numpy()
+        variables = [c for c in wide.columns if c not in ("unit", "year", "_line")]
+    else:
+        other = [c for c in cols if c not in (u, y)]
+        if not other:
+            raise DataError(f"{src}: only key columns ({u}, {y}); add at least one indicator column")
+        wide = f[["unit", "year", "_line", *other]]
+        variables = other
 
     dup = wide.duplicated(["unit", "year"], keep=False)
     if dup.any():
@@ -248,12 +285,11 @@ def read_panel(
         first = wide.iloc[idx[0]]
         problems.add(
             f"{int(dup.sum())} rows repeat a unit-year, e.g. {first['unit']} {first['year']} "
-            f"(rows {', '.join(str(_row(int(i))) for i in idx[:4])}); each unit-year must appear once"
+            f"(lines {', '.join(str(wide['_line'].iat[i]) for i in idx[:4])}); each unit-year must appear once"
         )
     problems.raise_if_any()
 
     # values
-    variables = [c for c in wide.columns if c not in ("unit", "year")]
     if columns is not None:
         absent = [c for c in columns if c not in variables]
         if absent:
@@ -263,25 +299,22 @@ def read_panel(
             notes.append(f"columns not used and dropped: {dropped}")
         variables = [c for c in variables if c in columns]
     out = wide[["unit", "year"]].copy()
+    wline = wide["_line"].to_numpy()
     for col in variables:  # validate every column, then raise all problems at once
-        text = wide[col].astype("string").str.strip().str.replace(",", "", regex=False)
-        text = text.mask(text.isin(["", "NA", "N/A", "NaN", "nan", "-", "—", "..", "…"]))
-        num = pd.to_numeric(text, errors="coerce")
-        bad = text.notna() & num.isna()
+        if layout == "long":
+            out[col] = wide[col].to_numpy(dtype=float)
+            continue
+        num, bad = _numbers(wide[col])
         if columns is None and num.notna().sum() == 0 and bad.any():
             notes.append(f"text column {col!r} dropped (no numbers in it)")
             continue
         for i in np.flatnonzero(bad.to_numpy())[:3]:
-            problems.add(
-                f"column {col!r}, row {_row(int(i))} ({out['unit'].iat[i]} {out['year'].iat[i]}): "
-                f"{wide[col].iat[i]!r} is not a number"
-            )
+            problems.add(f"column {col!r}, line {wline[i]} ({out['unit'].iat[i]} {out['year'].iat[i]}): "
+                         f"{wide[col].iat[i]!r} is not a number")
         arr = num.to_numpy(dtype=float)
         for i in np.flatnonzero(np.isinf(arr))[:3]:
-            problems.add(
-                f"column {col!r}, row {_row(int(i))} ({out['unit'].iat[i]} {out['year'].iat[i]}): infinite value"
-            )
-        if layout == "wide" and num.isna().all() and not bad.any():
+            problems.add(f"column {col!r}, line {wline[i]} ({out['unit'].iat[i]} {out['year'].iat[i]}): infinite value")
+        if num.isna().all() and not bad.any():
             notes.append(f"column {col!r} is entirely empty")
         out[col] = arr
     problems.raise_if_any()

@@ -24,11 +24,12 @@ import fcntl
 import hashlib
 import json
 import os
-import selectors
+import queue
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -39,7 +40,7 @@ from nqp_lib import __version__
 from nqp_lib.errors import ParameterError
 from nqp_lib.report import pages
 from nqp_lib.report.params import read_params_file, validate_overrides
-from nqp_lib.report.sections import PROJECT_ROOT, Section, select_sections
+from nqp_lib.report.sections import PROJECT_ROOT, Section, all_sections, notebooks_dir, select_sections
 
 CACHE_SUBDIR = ".nqp-cache"
 LOCK_NAME = ".nqp-build.lock"
@@ -110,6 +111,11 @@ def data_fingerprint(params: dict[str, Any]) -> str:
     return h.hexdigest()
 
 
+def navigation_fingerprint(sections: list[Section]) -> str:
+    """Every page's navigation bar lists all sections, so adding or renaming one changes every page."""
+    return json.dumps([(s.stem, s.title) for s in sections], ensure_ascii=False, sort_keys=True)
+
+
 def cache_key(section: Section, params: dict[str, Any], code: str) -> str:
     h = hashlib.sha256()
     h.update(section.path.read_bytes())
@@ -150,7 +156,8 @@ class Progress:
             return
         now = time.perf_counter()
         running = "  ".join(
-            f"{s} cell {i}/{n} ({now - t0:.1f} s)" for s, (i, n, t0) in sorted(self.state.items())
+            (f"{s} cell {i}/{n}" if n else f"{s} starting") + f" ({now - t0:.1f} s)"
+            for s, (i, n, t0) in sorted(self.state.items())
         )
         if self.tty:
             self.stream.write("\r\033[K" + running[: shutil.get_terminal_size((120, 20)).columns - 1])
@@ -304,22 +311,59 @@ def plan(
     params_file: str | Path | None = None,
     lang: str | None = None,
 ) -> tuple[list[Section], dict[str, dict[str, Any]]]:
-    """Select sections and validate every parameter's name, type and allowed values."""
+    """Select sections and validate every parameter's name, type and allowed values.
+
+    File paths given as ``panel`` or ``system`` are made absolute here, relative to where ``nqp build``
+    runs, because the notebooks run in another directory (and the cache key must hash the same file).
+    """
     sections = select_sections(names)
     file_values, file_sections = read_params_file(params_file) if params_file else ({}, {})
     merged = {**file_values, **overrides}
     if lang is not None:
+        if "lang" in overrides and overrides["lang"] != lang:
+            raise ParameterError(f"--lang {lang} contradicts -p lang {overrides['lang']}; give one of them")
         merged["lang"] = lang
-    unknown_sections = set(file_sections) - {s.stem for s in sections} - {s.name for s in sections}
+    everything = all_sections()
+    known = {s.stem for s in everything} | {s.name for s in everything}
+    unknown_sections = sorted(set(file_sections) - known)
     if unknown_sections:
-        raise ParameterError(f"params file names section(s) {sorted(unknown_sections)} not being built")
-    by_stem = {s.stem: s for s in sections}
-    section_overrides = {}
-    for key, vals in file_sections.items():
-        stem = key if key in by_stem else next(s.stem for s in sections if s.name == key)
-        section_overrides[stem] = vals
+        raise ParameterError(
+            f"params file names unknown section(s) {unknown_sections}; sections are {', '.join(s.stem for s in everything)}"
+        )
+    section_overrides: dict[str, dict[str, Any]] = {}
+    for key, vals in file_sections.items():  # sections not being built this time are ignored
+        for s in sections:
+            if key in (s.stem, s.name):
+                section_overrides.setdefault(s.stem, {}).update(vals)
     specs = {s.stem: s.params() for s in sections}
-    return sections, validate_overrides(specs, merged, section_overrides)
+    values = validate_overrides(specs, merged, section_overrides)
+    for vals in values.values():
+        for key in ("panel", "system"):
+            v = vals.get(key)
+            if isinstance(v, str) and v not in ("provincial", "shipped") and Path(v).expanduser().exists():
+                vals[key] = str(Path(v).expanduser().resolve())
+    return sections, values
+
+
+def check_output_folder(out: Path) -> Path:
+    """``out`` must be a directory we may write, and must not hold the source notebooks."""
+    out = Path(out).expanduser()
+    if out.exists() and not out.is_dir():
+        raise ParameterError(f"--out {out}: exists and is not a directory")
+    for parent in [out, *out.parents]:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ParameterError(f"--out {out}: {parent} is not a directory")
+            if not os.access(parent, os.W_OK):
+                raise ParameterError(f"--out {out}: {parent} is not writable")
+            break
+    sources = notebooks_dir().resolve()
+    if out.resolve() == sources or (out / "notebooks").resolve() == sources:
+        raise ParameterError(
+            f"--out {out}: would overwrite the source notebooks in {sources} (executed copies go to OUT/notebooks); "
+            "choose another folder, e.g. reports/"
+        )
+    return out
 
 
 def check_against_data(stem: str, values: dict[str, Any]) -> None:
@@ -374,11 +418,17 @@ def _run_jobs(
 ) -> None:
     """Run the sections on at most ``jobs`` worker processes, each taking sections in turn; call
     ``on_result(section, event)`` as soon as each section ends. A worker that dies fails its section and is
-    replaced."""
+    replaced. One reader thread per worker turns its stdout into (worker, line) items on a queue, so no line
+    can sit unseen in a buffer while the main loop waits."""
     pending = list(todo)
     workers: dict[int, dict[str, Any]] = {}  # worker number → {"proc", "section", "t0"}
-    sel = selectors.DefaultSelector()
+    lines: queue.Queue = queue.Queue()
     counter = 0
+
+    def read(number: int, stream: IO[str]) -> None:
+        for line in stream:
+            lines.put((number, line))
+        lines.put((number, None))
 
     def assign(number: int) -> None:
         w = workers[number]
@@ -400,43 +450,39 @@ def _run_jobs(
         counter += 1
         proc = _spawn_worker(staging, counter)
         workers[counter] = {"proc": proc, "section": None, "t0": time.perf_counter()}
-        sel.register(proc.stdout, selectors.EVENT_READ, counter)
+        threading.Thread(target=read, args=(counter, proc.stdout), daemon=True).start()
         assign(counter)
 
     for _ in range(min(jobs, len(pending))):
         start_worker()
     while workers:
-        for key, _ in sel.select(timeout=0.5):
-            number = key.data
-            w = workers[number]
-            line = key.fileobj.readline()
-            if line:
-                try:
-                    event = json.loads(line)
-                except json.JSONDecodeError:
-                    continue  # stray output from a library; progress lines are JSON
-                section = w["section"]
-                if section is None or event.get("stem") != section.stem:
-                    continue
-                if event.get("event") == "cell":
-                    progress.cell(section.stem, event["index"], event["total"])
-                elif event.get("event") in ("done", "failed"):
-                    on_result(section, event)
-                    assign(number)
+        number, line = lines.get()
+        w = workers[number]
+        if line is not None:
+            try:
+                event = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # stray output from a library; progress lines are JSON
+            section = w["section"]
+            if section is None or event.get("stem") != section.stem:
                 continue
-            # end of output: the worker has exited
-            sel.unregister(key.fileobj)
-            w["proc"].wait()
-            section = w.pop("section", None)
-            del workers[number]
-            if section is not None:  # it died in the middle of a section
-                err_file = staging / f"worker{number}.stderr.txt"
-                err = err_file.read_text(encoding="utf-8", errors="replace") if err_file.exists() else ""
-                on_result(section, {"event": "failed", "error": f"worker exited with status {w['proc'].returncode}",
-                                    "traceback": err[-8000:], "seconds": round(time.perf_counter() - w["t0"], 2)})
-                if pending:
-                    start_worker()
-    sel.close()
+            if event.get("event") == "cell":
+                progress.cell(section.stem, event["index"], event["total"])
+            elif event.get("event") in ("done", "failed"):
+                on_result(section, event)
+                assign(number)
+            continue
+        # end of output: the worker has exited
+        w["proc"].wait()
+        section = w.get("section")
+        del workers[number]
+        if section is not None:  # it died in the middle of a section
+            err_file = staging / f"worker{number}.stderr.txt"
+            err = err_file.read_text(encoding="utf-8", errors="replace") if err_file.exists() else ""
+            on_result(section, {"event": "failed", "error": f"worker exited with status {w['proc'].returncode}",
+                                "traceback": err[-8000:], "seconds": round(time.perf_counter() - w["t0"], 2)})
+            if pending:
+                start_worker()
 
 
 def build(
@@ -456,32 +502,41 @@ def build(
     if jobs < 1:
         raise ParameterError(f"--jobs must be at least 1, got {jobs}")
     sections, values = plan(names, overrides or {}, params_file, lang)
-    out = Path(out)
-    everything = select_sections(None)
+    out = check_output_folder(Path(out))
+    everything = all_sections()
     build_time = build_time_text()
-    code = code_fingerprint()
+    code = code_fingerprint() + navigation_fingerprint(everything)
     outcomes: dict[str, Outcome] = {}
+    root = os.environ.get("NQP_DATA_ROOT")
+    if root:  # the kernels run in notebooks/: a relative data root must not change meaning there
+        os.environ["NQP_DATA_ROOT"] = str(Path(root).expanduser().resolve())
 
     def nav_for(section: Section | None, params: dict[str, Any]) -> str:
         lng = params.get("lang", "zh")
         return pages.nav_html([(s.stem, s.label(lng)) for s in everything], section.stem if section else None,
                               TEXT[lng]["index"])
 
+    def current(s: Section, key: str) -> bool:
+        rec = read_record(out, s.stem)
+        return bool(not force and rec and rec.get("key") == key and rec.get("status") == "ok"
+                    and (out / f"{s.stem}.html").exists())
+
+    keys = {s.stem: cache_key(s, values[s.stem], code) for s in sections}
+    # data-dependent checks for what will run, all before anything runs or is written (a cached section
+    # passed them with the same notebook, parameters, data and code — its cache key covers all four)
+    for s in sections:
+        if not current(s, keys[s.stem]):
+            check_against_data(s.stem, values[s.stem])
+
     with build_lock(out, progress):
         todo = []
         for s in sections:
-            key = cache_key(s, values[s.stem], code)
-            rec = read_record(out, s.stem)
-            if not force and rec and rec.get("key") == key and rec.get("status") == "ok" and (out / f"{s.stem}.html").exists():
+            if current(s, keys[s.stem]):  # decided again under the lock: another build may have finished
                 o = Outcome(s.stem, "cached", 0.0, values[s.stem], bytes=(out / f"{s.stem}.html").stat().st_size)
                 outcomes[s.stem] = o
                 progress.finish(o)
             else:
-                todo.append((s, values[s.stem], key))
-        # data-dependent checks for what will run, all before anything runs (a cached section passed them
-        # with the same notebook, parameters, data and code — its cache key covers all four)
-        for s, params, _ in todo:
-            check_against_data(s.stem, params)
+                todo.append((s, values[s.stem], keys[s.stem]))
         if todo:
             staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
             (out / "notebooks").mkdir(exist_ok=True)

@@ -95,14 +95,37 @@ def check_settings(**params: Any) -> Settings:
     except NqpError as exc:
         raise ParameterError(f"parameter 'system' = {s.system!r}: {exc}") from None
     system.check_columns(panel.frame.columns, where=f"panel {s.panel!r}")
-    focus = canonical_province(s.focus) if s.panel == "provincial" else s.focus
-    if focus is None or focus not in set(panel.frame["unit"]):
+    units = set(panel.frame["unit"])
+    focus = s.focus if s.focus in units else canonical_province(s.focus)
+    if focus is None or focus not in units:
         raise ParameterError(
             f"parameter 'focus' = {s.focus!r} is not a unit of panel {s.panel!r}; "
             f"use e.g. {', '.join(panel.unit_names[:5])} …"
         )
+    draws = params.get("draws")
+    if draws is not None and not (isinstance(draws, int) and 10 <= draws <= 100_000):
+        raise ParameterError(f"parameter 'draws' must be a whole number from 10 to 100000, got {draws!r}")
+    if not (isinstance(s.seed, int) and s.seed >= 0):
+        raise ParameterError(f"parameter 'seed' must be a whole number ≥ 0, got {s.seed!r}")
     measure_options(weights=s.weights, aggregate=s.aggregate, scope=s.scope, normalise=s.normalise, impute=s.impute)
+    try:  # the index itself, on the report's years: takes milliseconds and catches what no type check can
+        fitted_index(system, panel.select(years=(s.year_from, s.year_to)), s)
+    except NqpError as exc:
+        raise ParameterError(
+            f"the index cannot be measured with weights={s.weights}, aggregate={s.aggregate}, normalise={s.normalise}, "
+            f"scope={s.scope}, impute={s.impute} on years {s.year_from}–{s.year_to}: {exc}"
+        ) from None
     return Settings(**{**known, "focus": focus}, extra=params)
+
+
+def fitted_index(system: IndicatorSystem, panel: Panel, s: Settings):
+    """The report's composite index: the settings' methods, units no indicator covers left out."""
+    from nqp_lib.measure.index import CompositeIndex
+
+    return CompositeIndex(
+        system, weights=s.weights, aggregate=s.aggregate, scope=s.scope, normalise=s.normalise,
+        impute=s.impute, exclude_units="auto",
+    ).fit(panel)
 
 
 def git_commit() -> str | None:
@@ -163,13 +186,12 @@ class Report:
     @cached_property
     def index(self):
         """The fitted :class:`~nqp_lib.measure.index.CompositeIndex` with the report's options."""
-        from nqp_lib.measure.index import CompositeIndex
+        return fitted_index(self.system, self.panel, self.settings)
 
-        s = self.settings
-        return CompositeIndex(
-            self.system, weights=s.weights, aggregate=s.aggregate, scope=s.scope, normalise=s.normalise,
-            impute=s.impute, exclude_units="auto",
-        ).fit(self.panel)
+    @cached_property
+    def is_provincial(self) -> bool:
+        """True when every unit is one of the 31 provinces (tile maps and contiguity apply)."""
+        return set(self.panel.frame["unit"]) <= set(self.regions["unit"])
 
     def with_regions(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Join display names, groups and tile positions onto a frame keyed by ``unit``."""
@@ -228,6 +250,9 @@ class Report:
         instead when the frame has no rows."""
         from IPython.display import HTML, display
 
+        if isinstance(frame, str):  # a view's note that the table does not apply
+            self.note(frame)
+            return
         if frame.empty and empty is not None:
             display(HTML(f"<p>{html.escape(empty)}</p>"))
             return
@@ -238,9 +263,13 @@ class Report:
         display(HTML(body + cap))
 
     def show(self, chart: Any) -> None:
-        """Display an Altair chart through the offline renderer."""
+        """Display an Altair chart through the offline renderer (a string is shown as a note: views return
+        one when a chart does not apply, e.g. a tile map of a panel that is not the 31 provinces)."""
         from IPython.display import display
 
+        if isinstance(chart, str):
+            self.note(chart)
+            return
         display(chart)
 
     # ---------------------------------------------------------------- provenance
@@ -296,7 +325,7 @@ def html_table(frame: pd.DataFrame, digits: int = 3) -> str:
 
 def escape_md(value: Any) -> str:
     """Escape a value for insertion into markdown prose: HTML-escaped, markdown punctuation neutralised."""
-    text = html.escape(str(value), quote=True)
+    text = html.escape(" ".join(str(value).split()), quote=False)  # one line: a newline could end a heading
     for ch in "\\`*_[]#|$":
         text = text.replace(ch, "\\" + ch)
     return text

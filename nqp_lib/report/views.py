@@ -61,11 +61,15 @@ def conditions_legend(ctx: Report) -> pd.DataFrame:
 
 def options_table(ctx: Report) -> pd.DataFrame:
     opts = ctx.index.options_.as_dict()
+    opts["years"] = f"{ctx.settings.year_from}–{ctx.settings.year_to}"
+    opts["exclude_units"] = ", ".join(ctx.excluded_units) or ctx.t("none")
     keep = ["normalise", "scope", "zeros", "shift", "weights", "hierarchy", "aggregate", "impute", "years", "exclude_units"]
     return pd.DataFrame({"option": keep, "value": [str(opts.get(k)) for k in keep]})
 
 
-def index_map(ctx: Report) -> alt.LayerChart:
+def index_map(ctx: Report) -> alt.LayerChart | str:
+    if not ctx.is_provincial:
+        return ctx.t("provinces_only")
     return charts.tile_map(
         ctx.scores, "score", key="map", lang=ctx.lang, title=ctx.t("nqpf_index") + " · " + ctx.system.name(ctx.lang),
         source=ctx.t("index_source"), unit=ctx.t("index_unit"), tiles=ctx.regions, value_title=ctx.t("score"),
@@ -86,7 +90,9 @@ def index_trends(ctx: Report) -> alt.LayerChart:
     )
 
 
-def reweight(ctx: Report) -> alt.Chart:
+def reweight(ctx: Report) -> alt.Chart | str:
+    if ctx.settings.aggregate != "sum":  # the browser's Σ w·s / Σ w equals the index only for the weighted sum
+        return ctx.t("reweight_sum_only", aggregate=ctx.settings.aggregate)
     dw = ctx.index.result_.dimension_weights
     weights = dict(zip(dw["dimension"], dw["weight"])) if "dimension" in dw else dw.iloc[:, -1].to_dict()
     dims = [(d, label, float(weights.get(d, 1 / len(ctx.system.dimensions)))) for d, label in dimension_labels(ctx)]
@@ -149,7 +155,9 @@ def coupling(ctx: Report) -> pd.DataFrame:
     return ctx.memo("coupling", lambda: ctx.with_regions(coupling_coordination(ctx.index.result_)))
 
 
-def coupling_map(ctx: Report) -> alt.LayerChart:
+def coupling_map(ctx: Report) -> alt.LayerChart | str:
+    if not ctx.is_provincial:
+        return ctx.t("provinces_only")
     return charts.tile_map(
         coupling(ctx), "D", key="ccd", lang=ctx.lang, title=ctx.t("coupling_title"), source=ctx.t("index_source"),
         unit=ctx.t("coupling_unit"), tiles=ctx.regions, value_title="D", scheme="tealblues",
@@ -466,7 +474,9 @@ def moran(ctx: Report):
     return ctx.memo("moran", lambda: moran_by_period(s["score"], s["unit"], s["year"], w, seed=ctx.settings.seed))
 
 
-def moran_table(ctx: Report) -> pd.DataFrame:
+def moran_table(ctx: Report) -> pd.DataFrame | str:
+    if not ctx.is_provincial:
+        return ctx.t("spatial_provinces_only")
     g = moran(ctx).global_
     return g[["period", "I", "expected", "z_sim", "p_sim", "n", "permutations"]].rename(columns={"period": ctx.t("year")})
 
@@ -474,7 +484,9 @@ def moran_table(ctx: Report) -> pd.DataFrame:
 LISA_COLOURS = {"HH": "#b22222", "LL": "#2166ac", "HL": "#f4a582", "LH": "#92c5de", "ns": "#f1f1f1"}
 
 
-def lisa_map(ctx: Report) -> alt.LayerChart:
+def lisa_map(ctx: Report) -> alt.LayerChart | str:
+    if not ctx.is_provincial:
+        return ctx.t("spatial_provinces_only")
     loc = moran(ctx).local.rename(columns={"period": "year"})
     loc = ctx.with_regions(loc)
     return charts.category_map(loc, "cluster", key="lisa", lang=ctx.lang, title=ctx.t("lisa_title"),
