@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, strip_build_time
+from nqp_lib.data.package import data_root
 from nqp_lib.report.build import build
 
 pytestmark = pytest.mark.slow
@@ -199,3 +201,17 @@ def test_a_panel_of_cities_builds_with_notes_instead_of_maps(tmp_path):
     methods = (tmp_path / "out" / "04_methods.html").read_text(encoding="utf-8")
     assert "The tile map applies to the 31 provinces only" in overview
     assert "applies to provincial panels only" in methods and "Dagum" in methods
+
+
+def test_relative_paths_work_from_any_directory(tmp_path, monkeypatch):
+    """The README's bring-your-own-data command, run from another folder with every path relative."""
+    from nqp_lib.data.panel import provincial_panel
+
+    provincial_panel().frame.to_csv(tmp_path / "my.csv", index=False)
+    shutil.copy(ROOT / "data" / "systems" / "tech_green_digital.yaml", tmp_path / "my.yaml")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NQP_DATA_ROOT", os.path.relpath(data_root(), tmp_path))  # relative, too
+    res = build(["overview"], overrides={"panel": "my.csv", "system": "my.yaml", "focus": "北京"},
+                out="out/report", quiet=True)
+    assert not res.failed, [o.error for o in res.failed]
+    assert (tmp_path / "out" / "report" / "00_overview.html").exists()

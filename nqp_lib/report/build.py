@@ -363,7 +363,7 @@ def check_output_folder(out: Path) -> Path:
             f"--out {out}: would overwrite the source notebooks in {sources} (executed copies go to OUT/notebooks); "
             "choose another folder, e.g. reports/"
         )
-    return out
+    return out.resolve()  # workers run from the project root: a relative path would point elsewhere there
 
 
 def check_against_data(stem: str, values: dict[str, Any]) -> None:
