@@ -100,7 +100,7 @@ def tile_map(
     unit: str,
     tiles: pd.DataFrame,
     value_title: str | None = None,
-    scheme: str = "orangered",
+    colours: tuple[str, str] = ("#fff1dc", "#e6550d"),
     fmt: str = ".3f",
 ) -> alt.LayerChart:
     """China tile map of ``value`` with a year slider; provinces without a value show as grey tiles.
@@ -120,7 +120,8 @@ def tile_map(
     front = base.mark_rect(stroke="white", strokeWidth=2, cornerRadius=3).encode(
         x=x,
         y=y,
-        color=alt.Color(f"{value}:Q", scale=alt.Scale(scheme=scheme, domain=_domain(data[value])),
+        # a two-colour ramp that stays light enough for the dark tile labels to read on every tile
+        color=alt.Color(f"{value}:Q", scale=alt.Scale(range=list(colours), domain=_domain(data[value])),
                         legend=alt.Legend(title=value_title or unit, orient="right")),
         tooltip=tooltip,
     )

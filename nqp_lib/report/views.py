@@ -160,7 +160,7 @@ def coupling_map(ctx: Report) -> alt.LayerChart | str:
         return ctx.t("provinces_only")
     return charts.tile_map(
         coupling(ctx), "D", key="ccd", lang=ctx.lang, title=ctx.t("coupling_title"), source=ctx.t("index_source"),
-        unit=ctx.t("coupling_unit"), tiles=ctx.regions, value_title="D", scheme="tealblues",
+        unit=ctx.t("coupling_unit"), tiles=ctx.regions, value_title="D", colours=("#e6f3f8", "#3a8fc4"),
     )
 
 
