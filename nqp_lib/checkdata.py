@@ -197,13 +197,8 @@ def check_data(spec: str | Path, system: str | Path | IndicatorSystem | None = N
     the system cannot be loaded; value-level findings are collected in the returned :class:`DataCheck`.
     """
     sys_obj = load_system(system) if isinstance(system, (str, Path)) else system
-    if str(spec) in ("provincial", "shipped"):
-        panel = open_panel(spec)
-    else:
-        from nqp_lib.data.userpanel import read_panel
-
-        columns = sorted(sys_obj.required_columns()) if sys_obj is not None else None
-        panel = read_panel(spec, columns=columns, **read_options)
+    columns = sorted(sys_obj.required_columns()) if sys_obj is not None else None
+    panel = open_panel(spec, columns=columns, **read_options)
     if sys_obj is not None:
         matrix = sys_obj.matrix(panel.frame, where=f"panel {panel.name}")
     else:

@@ -24,6 +24,7 @@ import hashlib
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -339,8 +340,9 @@ def read_panel(
     return Panel(frame=out, columns=info, provenance=[prov], name=str(raw.path), notes=notes)
 
 
-def open_panel(spec: str | Path, columns: list[str] | None = None) -> Panel:
-    """``"provincial"`` → the shipped provincial panel; anything else → :func:`read_panel` on that path."""
+def open_panel(spec: str | Path, columns: list[str] | None = None, **read_options: Any) -> Panel:
+    """``"provincial"`` → the shipped provincial panel; anything else → :func:`read_panel` on that path
+    (``columns`` and ``read_options`` — unit_col, year_col, sheet — apply to user files only)."""
     if str(spec) in ("provincial", "shipped"):
         return provincial_panel()
-    return read_panel(spec, columns=columns)
+    return read_panel(spec, columns=columns, **read_options)

@@ -36,7 +36,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any
 
-from nqp_lib import __version__
+from nqp_lib import __version__, labels
 from nqp_lib.errors import ParameterError
 from nqp_lib.report import pages
 from nqp_lib.report.params import read_params_file, validate_overrides
@@ -230,47 +230,33 @@ def read_record(out: Path, stem: str) -> dict[str, Any] | None:
 
 # --------------------------------------------------------------------------- labels
 
-TEXT = {
-    "zh": {
-        "index": "目录", "title": "新质生产力：数据报告", "status": "状态", "section": "章节", "params": "参数",
-        "time": "用时", "ok": "完成", "cached": "未变（缓存）", "failed": "失败", "never": "尚未生成",
-        "error_title": "生成失败", "error_cell": "出错单元格", "last_good": "上一次成功生成的报告",
-        "intro": "以下各章由 nqp 根据随附的真实统计数据执行笔记本生成，离线可用；每页末尾列出所用参数与数据来源。",
-    },
-    "en": {
-        "index": "Contents", "title": "New quality productive forces: a data report", "status": "Status",
-        "section": "Section", "params": "Parameters", "time": "Time", "ok": "built", "cached": "unchanged (cached)",
-        "failed": "failed", "never": "not built yet", "error_title": "Build failed", "error_cell": "Failing cell",
-        "last_good": "last good report",
-        "intro": "Each section below was produced by nqp executing a notebook on the shipped real statistics; "
-        "the pages work offline and end with the parameters and data sources they used.",
-    },
-}
-
-
 def _params_text(params: dict[str, Any]) -> str:
     return ", ".join(f"{k}={v}" for k, v in sorted(params.items()))
 
 
 def error_page(section: Section, outcome: Outcome, lang: str, nav: str, has_good: bool, build_time: str) -> str:
-    t = TEXT[lang]
+    def t(key: str) -> str:
+        return labels.t(f"page_{key}", lang)
+
     e = outcome.error or {}
     esc = pages.esc
-    body = [f'<div class="nqp-error"><h1>{esc(section.label(lang))} — {t["error_title"]}</h1>',
+    body = [f'<div class="nqp-error"><h1>{esc(section.label(lang))} — {t("error_title")}</h1>',
             f"<p><strong>{esc(e.get('error', ''))}</strong></p>"]
     if e.get("cell"):
-        body.append(f"<h3>{t['error_cell']} {esc(e['cell'])}</h3><pre>{esc(e.get('source', ''))}</pre>")
+        body.append(f"<h3>{t('error_cell')} {esc(e['cell'])}</h3><pre>{esc(e.get('source', ''))}</pre>")
     if e.get("traceback"):
         body.append(f"<pre>{esc(e['traceback'])}</pre>")
     if has_good:
-        body.append(f'<p><a href="{esc(section.stem)}.html">{t["last_good"]}</a></p>')
-    body.append(f"<p>{t['params']}: <code>{esc(_params_text(outcome.parameters))}</code></p></div>")
+        body.append(f'<p><a href="{esc(section.stem)}.html">{t("last_good")}</a></p>')
+    body.append(f"<p>{t('params')}: <code>{esc(_params_text(outcome.parameters))}</code></p></div>")
     footer = f'<p class="nqp-build-time">{esc(build_time)}</p>'
-    return pages.simple_page(f"{section.label(lang)} — {t['error_title']}", "\n".join(body), lang, nav, footer, "nqp-index")
+    return pages.simple_page(f"{section.label(lang)} — {t('error_title')}", "\n".join(body), lang, nav, footer, "nqp-index")
 
 
 def index_page(sections: list[Section], out: Path, lang: str, nav: str, build_time: str, versions: dict[str, str]) -> str:
-    t = TEXT[lang]
+    def t(key: str) -> str:
+        return labels.t(key if key.startswith("status_") else f"page_{key}", lang)
+
     esc = pages.esc
     rows = []
     for s in sections:
@@ -279,21 +265,21 @@ def index_page(sections: list[Section], out: Path, lang: str, nav: str, build_ti
         has_page = (out / f"{s.stem}.html").exists()
         link = f'<a href="{esc(s.stem)}.html">{esc(s.label(lang))}</a>' if has_page else esc(s.label(lang))
         if status == "failed":
-            link += f' · <a href="{esc(s.stem)}.error.html">{t["failed"]}</a>'
+            link += f' · <a href="{esc(s.stem)}.error.html">{t("status_failed")}</a>'
         seconds = f"{rec['seconds']:.1f} s" if rec and rec.get("seconds") is not None else ""
         params = _params_text(rec.get("parameters", {})) if rec else ""
         rows.append(
             f"<tr><td>{link}<br><span class='nqp-caption'>{esc(s.blurb(lang))}</span></td>"
-            f"<td class='nqp-status-{esc(status)}'>{t.get(status, status)}</td><td>{seconds}</td>"
+            f"<td class='nqp-status-{esc(status)}'>{t('status_' + status)}</td><td>{seconds}</td>"
             f"<td><code>{esc(params)}</code></td></tr>"
         )
     body = (
-        f"<h1>{t['title']}</h1><p>{t['intro']}</p>"
-        f"<table class='sections'><tr><th>{t['section']}</th><th>{t['status']}</th><th>{t['time']}</th>"
-        f"<th>{t['params']}</th></tr>{''.join(rows)}</table>"
+        f"<h1>{t('title')}</h1><p>{t('intro')}</p>"
+        f"<table class='sections'><tr><th>{t('section')}</th><th>{t('status')}</th><th>{t('time')}</th>"
+        f"<th>{t('params')}</th></tr>{''.join(rows)}</table>"
     )
     footer = pages.kv_table(sorted(versions.items())) + f'<p class="nqp-build-time">{esc(build_time)}</p>'
-    return pages.simple_page(t["title"], body, lang, nav, footer)
+    return pages.simple_page(t("title"), body, lang, nav, footer)
 
 
 def build_time_text() -> str:
@@ -514,7 +500,7 @@ def build(
     def nav_for(section: Section | None, params: dict[str, Any]) -> str:
         lng = params.get("lang", "zh")
         return pages.nav_html([(s.stem, s.label(lng)) for s in everything], section.stem if section else None,
-                              TEXT[lng]["index"])
+                              labels.t("page_index", lng))
 
     def current(s: Section, key: str) -> bool:
         rec = read_record(out, s.stem)

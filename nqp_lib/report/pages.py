@@ -9,6 +9,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from nqp_lib import labels
+
 CSS = Path(__file__).resolve().parent / "static" / "nqp.css"
 
 
@@ -25,25 +27,15 @@ def kv_table(rows: list[tuple[str, Any]]) -> str:
     return "<table>" + "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows) + "</table>"
 
 
-FOOTER_TEXT = {
-    "zh": {
-        "built": "生成时间", "params": "参数", "data": "数据来源", "versions": "软件版本", "commit": "代码版本",
-        "resource": "资源", "path": "路径", "rows": "行数", "origin": "原始出处", "none": "（无）",
-    },
-    "en": {
-        "built": "Built", "params": "Parameters", "data": "Data", "versions": "Versions", "commit": "Commit",
-        "resource": "resource", "path": "path", "rows": "rows", "origin": "origin", "none": "(none)",
-    },
-}
-
-
 def footer_html(provenance: dict[str, Any] | None, build_time: str, lang: str = "zh") -> str:
     """The provenance footer: parameters, data resources (sha256, rows, origin), versions, commit, build time."""
-    t = FOOTER_TEXT.get(lang, FOOTER_TEXT["en"])
+    def t(key: str) -> str:
+        return labels.t("page_params" if key == "params" else f"footer_{key}", lang)
+
     prov = provenance or {}
     parts = []
     params = prov.get("parameters") or {}
-    parts.append(f"<h4>{t['params']}</h4>" + (kv_table(sorted(params.items())) if params else t["none"]))
+    parts.append(f"<h4>{t('params')}</h4>" + (kv_table(sorted(params.items())) if params else t("none")))
     resources = prov.get("resources") or []
     rows = "".join(
         f"<tr><td>{esc(r.get('resource'))}</td><td><code>{esc(r.get('path'))}</code></td><td>{esc(r.get('rows'))}</td>"
@@ -52,18 +44,18 @@ def footer_html(provenance: dict[str, Any] | None, build_time: str, lang: str = 
     )
     origins = "".join(f"<li><strong>{esc(r.get('resource'))}</strong>: {esc(r.get('origin'))}</li>" for r in resources)
     parts.append(
-        f"<h4>{t['data']}</h4>"
+        f"<h4>{t('data')}</h4>"
         + (
-            f"<table><tr><th>{t['resource']}</th><th>{t['path']}</th><th>{t['rows']}</th><th>sha256</th></tr>{rows}</table>"
-            f"<details><summary>{t['origin']}</summary><ul>{origins}</ul></details>"
+            f"<table><tr><th>{t('resource')}</th><th>{t('path')}</th><th>{t('rows')}</th><th>sha256</th></tr>{rows}</table>"
+            f"<details><summary>{t('origin')}</summary><ul>{origins}</ul></details>"
             if resources
-            else t["none"]
+            else t("none")
         )
     )
     versions = prov.get("versions") or {}
-    parts.append(f"<h4>{t['versions']}</h4>" + kv_table(sorted(versions.items())))
-    parts.append(f"<p>{t['commit']}: <code>{esc(prov.get('commit') or 'unknown')}</code></p>")
-    parts.append(f'<p class="nqp-build-time">{t["built"]}: {esc(build_time)}</p>')
+    parts.append(f"<h4>{t('versions')}</h4>" + kv_table(sorted(versions.items())))
+    parts.append(f"<p>{t('commit')}: <code>{esc(prov.get('commit') or 'unknown')}</code></p>")
+    parts.append(f'<p class="nqp-build-time">{t("built")}: {esc(build_time)}</p>')
     return "\n".join(parts)
 
 
