@@ -398,6 +398,15 @@ def _spawn_worker(staging: Path, number: int) -> subprocess.Popen:
     )
 
 
+def _stderr_tail(staging: Path, number: int, limit: int = 8000) -> str:
+    """The last ``limit`` characters a worker (and the kernels it started) wrote to stderr."""
+    err_file = staging / f"worker{number}.stderr.txt"
+    try:
+        return err_file.read_text(encoding="utf-8", errors="replace")[-limit:].strip()
+    except OSError:
+        return ""
+
+
 def _run_jobs(
     todo: list[tuple[Section, dict[str, Any]]], jobs: int, staging: Path, nav_for, build_time: str, progress: Progress,
     on_result,
@@ -455,6 +464,11 @@ def _run_jobs(
             if event.get("event") == "cell":
                 progress.cell(section.stem, event["index"], event["total"])
             elif event.get("event") in ("done", "failed"):
+                if event["event"] == "failed" and event.get("cell") is None:
+                    # failed outside any cell (kernel start, rendering): the kernel's own complaint is in stderr
+                    err = _stderr_tail(staging, number)
+                    if err:
+                        event["traceback"] = (event.get("traceback") or "") + "\n--- worker and kernel stderr ---\n" + err
                 on_result(section, event)
                 assign(number)
             continue
@@ -463,10 +477,8 @@ def _run_jobs(
         section = w.get("section")
         del workers[number]
         if section is not None:  # it died in the middle of a section
-            err_file = staging / f"worker{number}.stderr.txt"
-            err = err_file.read_text(encoding="utf-8", errors="replace") if err_file.exists() else ""
             on_result(section, {"event": "failed", "error": f"worker exited with status {w['proc'].returncode}",
-                                "traceback": err[-8000:], "seconds": round(time.perf_counter() - w["t0"], 2)})
+                                "traceback": _stderr_tail(staging, number), "seconds": round(time.perf_counter() - w["t0"], 2)})
             if pending:
                 start_worker()
 

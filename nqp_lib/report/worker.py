@@ -8,16 +8,26 @@ line, each naming its section: ``{"event": "cell", "stem": s, "index": i, "total
 ``{"event": "done", …}`` or ``{"event": "failed", "error": …}``. A worker takes several sections in turn,
 so Python start-up and the papermill/nbconvert imports are paid once per worker, not once per section;
 every section still gets its own kernel. ``python -m nqp_lib.report.worker JOB.json`` runs one job.
+
+Kernels talk to the worker over Unix sockets (ZeroMQ ``ipc``) in a private temporary directory, not over
+TCP: with TCP, jupyter_client picks five free ports, releases them and lets the kernel bind them a moment
+later, and any other process starting a kernel or opening a connection in between can take one — the kernel
+then dies before answering (``Kernel died before replying to kernel_info``). Sockets named after a unique
+connection file cannot collide. A kernel that still dies before running a single cell is started once more.
 """
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import re
+import shutil
 import sys
 import time
+import tempfile
 import traceback
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +41,53 @@ def emit(**event: Any) -> None:
     event.setdefault("stem", _CURRENT["stem"])
     sys.stdout.write(json.dumps(event, ensure_ascii=False) + "\n")
     sys.stdout.flush()
+
+
+#: longest Unix socket path that every platform accepts (sun_path is 104 bytes on macOS, 108 on Linux)
+MAX_SOCKET_PATH = 100
+#: how often a kernel that dies before running any cell is started again
+START_RETRIES = 1
+_SOCKET_DIR: dict[str, str] = {}
+
+
+def socket_dir() -> str:
+    """A private directory (mode 0700) for this worker's kernel connection files and sockets."""
+    if "path" not in _SOCKET_DIR:
+        _SOCKET_DIR["path"] = tempfile.mkdtemp(prefix="nqp-k-")
+        atexit.register(shutil.rmtree, _SOCKET_DIR["path"], ignore_errors=True)
+    return _SOCKET_DIR["path"]
+
+
+def kernel_manager_class() -> type:
+    """An nbclient-compatible kernel manager whose kernels listen on Unix sockets named after a fresh
+    connection file in :func:`socket_dir`; TCP when those paths would be too long for a Unix socket."""
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    class SocketKernelManager(AsyncKernelManager):
+        @default("connection_file")
+        def _connection_file_default(self) -> str:
+            return os.path.join(socket_dir(), f"k{uuid.uuid4().hex[:12]}.json")
+
+        @default("transport")
+        def _transport_default(self) -> str:
+            longest = os.path.join(socket_dir(), "k" + "0" * 12 + "-ipc-99")
+            return "ipc" if len(longest.encode()) <= MAX_SOCKET_PATH else "tcp"
+
+    return SocketKernelManager
+
+
+def died_at_start(nb_path: Path, exc: BaseException) -> bool:
+    """True when the kernel died before any cell ran (nothing in the output notebook was executed)."""
+    if "before replying to kernel_info" not in str(exc) and "didn't respond" not in str(exc):
+        return False
+    try:
+        import nbformat
+
+        nb = nbformat.read(nb_path, as_version=4)
+        return not any(c.get("execution_count") for c in nb.cells if c.cell_type == "code")
+    except Exception:
+        return True
 
 
 def _register_engine() -> str:
@@ -97,20 +154,26 @@ def run(job: dict[str, Any]) -> int:
     staging = Path(job["staging"])
     out_nb = staging / f"{job['stem']}.ipynb"
     start = time.perf_counter()
-    try:
-        papermill.execute_notebook(
-            job["notebook"],
-            str(out_nb),
-            parameters=job["parameters"],
-            engine_name=_register_engine(),
-            kernel_name=job.get("kernel", "python3"),
-            progress_bar=False,
-            cwd=job.get("cwd"),
-            execution_timeout=job.get("timeout", 900),
-        )
-    except Exception as exc:  # papermill wraps the notebook's error; report it, don't crash
-        emit(event="failed", seconds=round(time.perf_counter() - start, 2), **error_summary(out_nb, exc))
-        return 1
+    for attempt in range(START_RETRIES + 1):
+        try:
+            papermill.execute_notebook(
+                job["notebook"],
+                str(out_nb),
+                parameters=job["parameters"],
+                engine_name=_register_engine(),
+                kernel_name=job.get("kernel", "python3"),
+                kernel_manager_class=kernel_manager_class(),
+                progress_bar=False,
+                cwd=job.get("cwd"),
+                execution_timeout=job.get("timeout", 900),
+            )
+            break
+        except Exception as exc:  # papermill wraps the notebook's error; report it, don't crash
+            if attempt < START_RETRIES and died_at_start(out_nb, exc):
+                sys.stderr.write(f"nqp worker: {job['stem']}: kernel died at start ({exc}); starting it again\n")
+                continue
+            emit(event="failed", seconds=round(time.perf_counter() - start, 2), **error_summary(out_nb, exc))
+            return 1
     executed = time.perf_counter() - start
     try:
         nb = nbformat.read(out_nb, as_version=4)
