@@ -71,7 +71,7 @@ if os.environ.get("NQP_TEST_ALWAYS_DIE") or not os.path.exists(marker):
     sys.stderr.write("flaky test kernel: refusing to start\n")
     sys.exit(1)
 from ipykernel import kernelapp
-sys.argv = ["ipykernel", "-f", sys.argv[-1]]
+sys.argv = ["ipykernel", *sys.argv[1:]]
 kernelapp.launch_new_instance()
 """
 
@@ -94,7 +94,7 @@ def _flaky_kernel(tmp_path, monkeypatch, always_die: bool):
     nb.write_text(_json.dumps({
         "cells": [{"cell_type": "code", "id": "p", "metadata": {"tags": ["parameters"]}, "source": "x = 1",
                    "outputs": [], "execution_count": None},
-                  {"cell_type": "code", "id": "c", "metadata": {}, "source": "import os\nprint(x + 1)",
+                  {"cell_type": "code", "id": "c", "metadata": {}, "source": "print(x + 1, get_ipython().history_manager.enabled)",
                    "outputs": [], "execution_count": None}],
         "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
         "nbformat": 4, "nbformat_minor": 5}), encoding="utf-8")
@@ -125,7 +125,8 @@ def test_a_kernel_that_dies_at_start_is_started_again(tmp_path, monkeypatch):
     assert events[-1]["event"] == "done", (events, proc.stderr[-3000:])
     assert "kernel died at start" in proc.stderr and "refusing to start" in proc.stderr
     nb = nbformat.read(staging / "tiny.ipynb", as_version=4)
-    assert nb.cells[-1].outputs[0]["text"] == "42\n"  # the injected parameter x = 41 reached the kernel
+    # the injected parameter x = 41 reached the kernel, which keeps no shared history database
+    assert nb.cells[-1].outputs[0]["text"] == "42 False\n"
 
 
 def test_a_kernel_that_always_dies_fails_with_its_reason(tmp_path, monkeypatch):

@@ -163,6 +163,8 @@ def run(job: dict[str, Any]) -> int:
                 engine_name=_register_engine(),
                 kernel_name=job.get("kernel", "python3"),
                 kernel_manager_class=kernel_manager_class(),
+                # no shared IPython history database: parallel kernels would contend for one SQLite file
+                extra_arguments=["--HistoryManager.enabled=False"],
                 progress_bar=False,
                 cwd=job.get("cwd"),
                 execution_timeout=job.get("timeout", 900),
