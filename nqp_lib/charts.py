@@ -324,7 +324,8 @@ def weights_bars(data: pd.DataFrame, *, key: str, lang: str, title: str, source:
         .encode(
             y=alt.Y("name:N", sort=None, title=None),
             x=alt.X("weight:Q", title=t("weight", lang), scale=alt.Scale(domain=[0, float(long["weight"].max()) * 1.05])),
-            color=alt.Color("dimension:N", title=t("dimension", lang)),
+            # legend in the system's dimension order, not alphabetical
+            color=alt.Color("dimension:N", title=t("dimension", lang), sort=list(dict.fromkeys(data["dimension"]))),
             tooltip=["name:N", "dimension:N", "method:N", alt.Tooltip("weight:Q", format=".4f")],
         )
         .add_params(pick)

@@ -72,3 +72,31 @@ def test_what_if_closes_the_largest_closable_gap_and_rescores():
     expected = degrees[below].idxmax()
     assert row[ctx.t("indicator")] == ctx.system.indicator(expected).name("zh")
     assert row[ctx.t("obstacle_share")] == f"{float(degrees[expected]) * 100:.1f}"
+
+
+@pytest.mark.parametrize("value, text", [(0.5234, "0.523"), (-0.5534, "-0.553"), (99.9994, "100.0"), (99.94, "99.940"),
+                                         (290.525, "290.5"), (-2.396, "-2.396"), (17458.723, "17,459"),
+                                         (33192.0, "33,192"), (999.96, "1,000"), (-1234.5, "-1,234")])
+def test_table_numbers_carry_precision_by_magnitude(value, text):
+    from nqp_lib.report.context import format_number, html_table
+
+    assert format_number(value) == text
+    assert f'<td class="num">{text}</td>' in html_table(pd.DataFrame({"x": [value]}))
+
+
+def test_options_table_speaks_the_reports_language_and_names_the_code_options():
+    zh = Report("methods", check_settings(lang="zh", year_from=2015, year_to=2023, weights="critic"))
+    table = views.options_table(zh)
+    assert list(table.columns) == ["选项", "代码中的名称", "取值"]
+    rows = table.set_index("代码中的名称")
+    assert rows.loc["weights", "选项"] == "赋权方法" and rows.loc["weights", "取值"] == "critic"
+    assert rows.loc["years", "取值"] == "2015–2023"
+    assert rows.loc["exclude_units", "取值"] == "西藏"  # energy/CO2 never cover Tibet
+    en = views.options_table(Report("methods", check_settings(lang="en")))
+    assert list(en.columns) == ["Option", "Name in code", "Value"] and en.iloc[0, 0] == "Normalisation"
+
+
+def test_weight_legend_follows_the_systems_dimension_order(ctx):
+    spec = views.weights_chart(ctx).to_dict()
+    order = [label for _, label in views.dimension_labels(ctx)]
+    assert spec["encoding"]["color"]["sort"] == order

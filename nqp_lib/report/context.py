@@ -297,6 +297,15 @@ class Report:
         display({PROVENANCE_MIME: self.provenance(), "text/plain": ""}, raw=True)
 
 
+def format_number(value: float, digits: int = 3) -> str:
+    """A float for a table: ``digits`` decimals below 100, one decimal from 100, none from 1,000 (with
+    thousands separators) — 0.523, 290.5, 33,192 — so large yuan figures do not carry spurious precision."""
+    for threshold, decimals in ((1000, 0), (100, 1)):
+        if abs(round(value, decimals)) >= threshold:  # 999.96 is "1,000", not "1,000.0"
+            return f"{value:,.{decimals}f}"
+    return f"{value:,.{digits}f}"
+
+
 def _cell(value: Any, digits: int) -> tuple[str, bool]:
     """Text of one table cell and whether it is a number (right-aligned)."""
     if value is None or (isinstance(value, float) and value != value):
@@ -306,7 +315,7 @@ def _cell(value: Any, digits: int) -> tuple[str, bool]:
     if isinstance(value, int) or (hasattr(value, "dtype") and getattr(value.dtype, "kind", "") in "iu"):
         return f"{int(value):,}" if abs(int(value)) >= 10000 else str(int(value)), True
     if isinstance(value, float) or (hasattr(value, "dtype") and getattr(value.dtype, "kind", "") == "f"):
-        return f"{float(value):,.{digits}f}", True
+        return format_number(float(value), digits), True
     return html.escape(str(value)), False
 
 

@@ -64,7 +64,8 @@ def options_table(ctx: Report) -> pd.DataFrame:
     opts["years"] = f"{ctx.settings.year_from}–{ctx.settings.year_to}"
     opts["exclude_units"] = ", ".join(ctx.excluded_units) or ctx.t("none")
     keep = ["normalise", "scope", "zeros", "shift", "weights", "hierarchy", "aggregate", "impute", "years", "exclude_units"]
-    return pd.DataFrame({"option": keep, "value": [str(opts.get(k)) for k in keep]})
+    return pd.DataFrame({ctx.t("option"): [ctx.t(f"opt_{k}") for k in keep], ctx.t("option_key"): keep,
+                         ctx.t("option_value"): [str(opts.get(k)) for k in keep]})
 
 
 def index_map(ctx: Report) -> alt.LayerChart | str:
