@@ -20,7 +20,7 @@ File format::
           - id: rd_fte_per_10k
             name: {zh: 每万人R&D人员全时当量, en: R&D personnel FTE per 10k people}
             column: rd_fte_per_10k_pop           # or: formula: "rd_fte_person_years / population_10k"
-            unit: person-years per 10k people
+            unit: {zh: 人年/万人, en: person-years per 10k people}   # or one string for both languages
             direction: "+"
             features: [high_tech]
             conditions: [5]
@@ -96,9 +96,14 @@ class Indicator:
     weight: float | None = None
     minimum: float | None = None  # plausible range of the indicator's values, checked by check-data
     maximum: float | None = None
+    unit_zh: str | None = None  # the unit in Chinese when the file gives one; ``unit`` is the English text
 
     def name(self, lang: str = "zh") -> str:
         return self.name_zh if lang == "zh" else self.name_en
+
+    def unit_in(self, lang: str = "zh") -> str:
+        """The unit in ``lang`` (the single text when the file gives only one)."""
+        return self.unit_zh if lang == "zh" and self.unit_zh else self.unit
 
     @property
     def source_columns(self) -> tuple[str, ...]:
@@ -195,6 +200,7 @@ class IndicatorSystem:
                         "name_zh": ind.name_zh,
                         "name_en": ind.name_en,
                         "unit": ind.unit,
+                        "unit_zh": ind.unit_in("zh"),
                         "direction": "+" if ind.direction > 0 else "-",
                         "source": ind.column if ind.column is not None else f"= {ind.formula}",
                         "features": ", ".join(ind.features),
@@ -477,8 +483,16 @@ def system_from_dict(spec: Any, source: str = "<dict>", path: Path | None = None
                     f"{iwhere}: 'direction' must be '+' (benefit) or '-' (cost), got {direction!r}"
                 )
             unit = i.get("unit")
+            if isinstance(unit, dict):
+                if set(unit) != {"zh", "en"} or not all(isinstance(v, str) and v.strip() for v in unit.values()):
+                    raise SystemDefinitionError(
+                        f"{iwhere}: 'unit' as a mapping needs exactly zh and en texts, got {unit!r}")
+                unit, unit_zh = unit["en"], unit["zh"]
+            else:
+                unit_zh = None
             if not isinstance(unit, str) or not unit.strip():
-                raise SystemDefinitionError(f"{iwhere}: 'unit' is required (e.g. '%', 'yuan per person')")
+                raise SystemDefinitionError(
+                    f"{iwhere}: 'unit' is required: one text (e.g. '%') or {{zh: 元/人, en: yuan per person}}")
             features = i.get("features", []) or []
             if not isinstance(features, list) or any(not isinstance(f, str) or f not in FEATURES for f in features):
                 raise SystemDefinitionError(
@@ -499,6 +513,7 @@ def system_from_dict(spec: Any, source: str = "<dict>", path: Path | None = None
                     name_zh=i_zh,
                     name_en=i_en,
                     unit=unit,
+                    unit_zh=unit_zh,
                     direction=DIRECTIONS[direction],
                     column=column,
                     formula=formula,

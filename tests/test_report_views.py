@@ -100,3 +100,10 @@ def test_weight_legend_follows_the_systems_dimension_order(ctx):
     spec = views.weights_chart(ctx).to_dict()
     order = [label for _, label in views.dimension_labels(ctx)]
     assert spec["encoding"]["color"]["sort"] == order
+
+
+def test_units_follow_the_report_language():
+    for lang, unit in (("zh", "元/人"), ("en", "yuan per person")):
+        ctx = Report("connotation", check_settings(lang=lang))
+        table = views.system_table(ctx).set_index(ctx.t("indicator"))
+        assert table.loc[ctx.system.indicator("gdp_per_capita").name(lang), ctx.t("unit")] == unit

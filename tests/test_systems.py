@@ -121,6 +121,10 @@ dimensions:
         ("      - {id: i1, name: {zh: a, en: a}, unit: '%', direction: '+'}\n",
          r"give exactly one of 'column' or 'formula'"),
         ("      - {id: i1, name: {zh: a, en: a}, column: a, direction: '+'}\n", r"'unit' is required"),
+        ("      - {id: i1, name: {zh: a, en: a}, column: a, unit: {zh: 元}, direction: '+'}\n",
+         r"'unit' as a mapping needs exactly zh and en"),
+        ("      - {id: i1, name: {zh: a, en: a}, column: a, unit: {zh: 元, en: ''}, direction: '+'}\n",
+         r"'unit' as a mapping needs exactly zh and en"),
         ("      - {id: i1, name: {zh: a, en: a}, column: a, unit: '%', direction: '+', features: [cheap]}\n",
          r"'features' must be a list drawn from"),
         ("      - {id: i1, name: {zh: a, en: a}, column: a, unit: '%', direction: '+', conditions: [7]}\n",
@@ -184,3 +188,24 @@ def test_formula_dividing_by_a_zero_constant_is_reported_not_raised():
     f = pd.DataFrame({"unit": ["x"], "year": [2020], "a": [1.0]})
     assert np.isinf(evaluate_formula("a * (1 / 0)", f)[0])  # becomes the 'infinite' DataError in matrix()
     assert np.isinf(evaluate_formula("a + 10 ** 400", f)[0])  # overflow too: no OverflowError escapes
+
+
+def test_units_in_both_languages(tmp_path):
+    s = load_system("three_elements")
+    gdp = s.indicator("gdp_per_capita")
+    assert (gdp.unit, gdp.unit_in("en"), gdp.unit_in("zh")) == ("yuan per person", "yuan per person", "元/人")
+    share = s.indicator("education_exp_share")  # one text serves both languages
+    assert share.unit_in("zh") == share.unit_in("en") == "%"
+    assert all(i.unit_zh for i in s.indicators if i.unit != "%")  # every shipped unit but % has a Chinese text
+
+
+def test_the_readme_system_example_loads(tmp_path):
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"Write an indicator system.*?```yaml\n(.*?)```", readme, re.S).group(1)
+    s = load_system(_write(tmp_path, block))
+    rd = s.indicator("rd")
+    assert (s.id, rd.column, rd.unit, rd.unit_in("zh"), rd.conditions) == (
+        "my_system", "rd_intensity_pct", "% of GDP", "%（占GDP）", (1, 3))

@@ -46,7 +46,7 @@ def system_table(ctx: Report) -> pd.DataFrame:
             rows.append({
                 ctx.t("dimension"): d.name(ctx.lang),
                 ctx.t("indicator"): i.name(ctx.lang),
-                ctx.t("unit"): i.unit,
+                ctx.t("unit"): i.unit_in(ctx.lang),
                 ctx.t("direction"): "+" if i.direction > 0 else "−",
                 ctx.t("features"): "、".join(FEATURES[f][ctx.lang] for f in i.features) if ctx.lang == "zh"
                 else "; ".join(FEATURES[f][ctx.lang] for f in i.features),
@@ -183,14 +183,14 @@ def indicator_long(ctx: Report) -> pd.DataFrame:
     """Raw indicator values (before imputation) in long form with display labels including units."""
     m = ctx.system.matrix(ctx.panel.frame)
     long = m.melt(id_vars=["unit", "year"], var_name="indicator", value_name="value").dropna(subset=["value"])
-    label = {i.id: f"{i.name(ctx.lang)} ({i.unit})" for i in ctx.system.indicators}
+    label = {i.id: f"{i.name(ctx.lang)} ({i.unit_in(ctx.lang)})" for i in ctx.system.indicators}
     long["metric"] = long["indicator"].map(label)
     return ctx.with_regions(long)
 
 
 def indicator_explorer(ctx: Report) -> alt.Chart:
     long = indicator_long(ctx)
-    metrics = {i.id: f"{i.name(ctx.lang)} ({i.unit})" for i in ctx.system.indicators}
+    metrics = {i.id: f"{i.name(ctx.lang)} ({i.unit_in(ctx.lang)})" for i in ctx.system.indicators}
     return charts.metric_ranking(
         long, metrics, ctx.regions, key="ind", lang=ctx.lang, title=ctx.t("indicator_explorer"),
         source=ctx.t("panel_source"), focus=ctx.settings.focus,
@@ -214,7 +214,7 @@ def condition_table(ctx: Report, condition: int) -> pd.DataFrame:
         hi, lo = end.loc[end["value"].idxmax()], end.loc[end["value"].idxmin()]
         rows.append({
             ctx.t("indicator"): ind.name(ctx.lang),
-            ctx.t("unit"): ind.unit,
+            ctx.t("unit"): ind.unit_in(ctx.lang),
             ctx.t("year"): int(end["year"].iat[0]),
             ctx.t("median"): end["value"].median(),
             ctx.t("highest"): f"{hi['name']} {hi['value']:,.2f}",
@@ -310,8 +310,8 @@ def what_if(ctx: Report, year: int, quantile: float = 0.75) -> pd.DataFrame:
     return pd.DataFrame({
         ctx.t("indicator"): [ind.name(ctx.lang)],
         ctx.t("obstacle_share"): [f"{float(ranked[ind.id]) * 100:.1f}"],
-        ctx.t("value_before"): [f"{before_value:,.3f} {ind.unit}"],
-        ctx.t("value_after"): [f"{target:,.3f} {ind.unit}"],
+        ctx.t("value_before"): [f"{before_value:,.3f} {ind.unit_in(ctx.lang)}"],
+        ctx.t("value_after"): [f"{target:,.3f} {ind.unit_in(ctx.lang)}"],
         ctx.t("score_before"): [b["score"]], ctx.t("score_after"): [a["score"]],
         ctx.t("rank_before"): [int(b["rank"])], ctx.t("rank_after"): [int(a["rank"])],
     })
