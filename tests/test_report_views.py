@@ -107,3 +107,10 @@ def test_units_follow_the_report_language():
         ctx = Report("connotation", check_settings(lang=lang))
         table = views.system_table(ctx).set_index(ctx.t("indicator"))
         assert table.loc[ctx.system.indicator("gdp_per_capita").name(lang), ctx.t("unit")] == unit
+
+
+def test_the_report_reuses_the_index_the_settings_check_fitted():
+    s = check_settings(lang="en", year_from=2016)
+    assert s.prefit is not None and Report("overview", s).index is s.prefit
+    assert "prefit" not in s.as_dict()  # not a parameter: never in the footer or the cache key
+    assert s == check_settings(lang="en", year_from=2016)  # nor part of equality

@@ -55,9 +55,11 @@ class Settings:
     focus: str = "广东"
     seed: int = 20240701
     extra: dict[str, Any] = field(default_factory=dict)
+    #: the index :func:`check_settings` fitted as its last check, reused by :attr:`Report.index`
+    prefit: Any = field(default=None, compare=False, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
-        out = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "extra"}
+        out = {k: getattr(self, k) for k in self.__dataclass_fields__ if k not in ("extra", "prefit")}
         out.update(self.extra)
         return out
 
@@ -74,7 +76,7 @@ def check_settings(**params: Any) -> Settings:
 
     Raises :class:`ParameterError` (or the data layer's errors) naming the parameter and what is valid.
     """
-    known = {k: params.pop(k) for k in list(params) if k in Settings.__dataclass_fields__ and k != "extra"}
+    known = {k: params.pop(k) for k in list(params) if k in Settings.__dataclass_fields__ and k not in ("extra", "prefit")}
     s = Settings(**known, extra=params)
     if s.lang not in labels.LANGS:
         raise ParameterError(f"parameter 'lang' must be one of {labels.LANGS}, got {s.lang!r}")
@@ -109,13 +111,13 @@ def check_settings(**params: Any) -> Settings:
         raise ParameterError(f"parameter 'seed' must be a whole number ≥ 0, got {s.seed!r}")
     measure_options(weights=s.weights, aggregate=s.aggregate, scope=s.scope, normalise=s.normalise, impute=s.impute)
     try:  # the index itself, on the report's years: takes milliseconds and catches what no type check can
-        fitted_index(system, panel.select(years=(s.year_from, s.year_to)), s)
+        prefit = fitted_index(system, panel.select(years=(s.year_from, s.year_to)), s)
     except NqpError as exc:
         raise ParameterError(
             f"the index cannot be measured with weights={s.weights}, aggregate={s.aggregate}, normalise={s.normalise}, "
             f"scope={s.scope}, impute={s.impute} on years {s.year_from}–{s.year_to}: {exc}"
         ) from None
-    return Settings(**{**known, "focus": focus}, extra=params)
+    return Settings(**{**known, "focus": focus}, extra=params, prefit=prefit)
 
 
 def fitted_index(system: IndicatorSystem, panel: Panel, s: Settings):
@@ -185,7 +187,10 @@ class Report:
 
     @cached_property
     def index(self):
-        """The fitted :class:`~nqp_lib.measure.index.CompositeIndex` with the report's options."""
+        """The fitted :class:`~nqp_lib.measure.index.CompositeIndex` with the report's options (the one
+        :func:`check_settings` fitted when it checked these settings)."""
+        if self.settings.prefit is not None:
+            return self.settings.prefit
         return fitted_index(self.system, self.panel, self.settings)
 
     @cached_property
