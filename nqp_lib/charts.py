@@ -375,9 +375,10 @@ def metric_ranking(
 def lines(
     data: pd.DataFrame, x: str, y: str, color: str, *, key: str, lang: str, title: str, source: str, unit: str,
     x_title: str | None = None, y_title: str | None = None, color_title: str | None = None, fmt: str = ".3f",
-    zero: bool = False,
+    zero: bool = False, order: Sequence[str] | None = None,
 ) -> alt.Chart:
-    """Lines of ``y`` over ``x`` per ``color``; clicking the legend highlights a series."""
+    """Lines of ``y`` over ``x`` per ``color`` (legend in ``order`` when given); clicking the legend
+    highlights a series."""
     legend = alt.selection_point(name=f"{key}_legend", fields=[color], bind="legend")
     return (
         alt.Chart(data[[x, y, color]])
@@ -385,7 +386,7 @@ def lines(
         .encode(
             x=alt.X(f"{x}:O", title=x_title or t("year", lang)),
             y=alt.Y(f"{y}:Q", title=y_title or unit, scale=alt.Scale(zero=zero)),
-            color=alt.Color(f"{color}:N", title=color_title or ""),
+            color=alt.Color(f"{color}:N", title=color_title or "", sort=list(order) if order else None),
             opacity=alt.condition(legend, alt.value(1.0), alt.value(0.15)),
             tooltip=[f"{color}:N", f"{x}:O", alt.Tooltip(f"{y}:Q", format=fmt)],
         )

@@ -96,8 +96,9 @@ def test_options_table_speaks_the_reports_language_and_names_the_code_options():
     assert list(en.columns) == ["Option", "Name in code", "Value"] and en.iloc[0, 0] == "Normalisation"
 
 
-def test_weight_legend_follows_the_systems_dimension_order(ctx):
-    spec = views.weights_chart(ctx).to_dict()
+@pytest.mark.parametrize("view", ["weights_chart", "focus_obstacle_lines"])
+def test_dimension_legends_follow_the_systems_order(ctx, view):
+    spec = getattr(views, view)(ctx).to_dict()
     order = [label for _, label in views.dimension_labels(ctx)]
     assert spec["encoding"]["color"]["sort"] == order
 

@@ -245,6 +245,7 @@ def focus_obstacle_lines(ctx: Report) -> alt.Chart:
         long, "year", "obstacle", "dimension", key="obs", lang=ctx.lang,
         title=ctx.t("obstacle_title", name=ctx.name_of(ctx.settings.focus)), source=ctx.t("index_source"),
         unit=ctx.t("obstacle_unit"), color_title=ctx.t("dimension"), fmt=".1%", zero=True,
+        order=[label for _, label in dimension_labels(ctx)],
     )
 
 
