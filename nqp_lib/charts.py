@@ -322,7 +322,7 @@ def weights_bars(data: pd.DataFrame, *, key: str, lang: str, title: str, source:
         .transform_filter(alt.datum.method == pick)
         .mark_bar()
         .encode(
-            y=alt.Y("name:N", sort=None, title=None),
+            y=alt.Y("name:N", sort=None, title=None, axis=alt.Axis(labelLimit=320)),
             x=alt.X("weight:Q", title=t("weight", lang), scale=alt.Scale(domain=[0, float(long["weight"].max()) * 1.05])),
             # legend in the system's dimension order, not alphabetical
             color=alt.Color("dimension:N", title=t("dimension", lang), sort=list(dict.fromkeys(data["dimension"]))),

@@ -94,6 +94,7 @@ def test_options_table_speaks_the_reports_language_and_names_the_code_options():
     assert rows.loc["exclude_units", "取值"] == "西藏"  # energy/CO2 never cover Tibet
     en = views.options_table(Report("methods", check_settings(lang="en")))
     assert list(en.columns) == ["Option", "Name in code", "Value"] and en.iloc[0, 0] == "Normalisation"
+    assert en.set_index("Name in code").loc["exclude_units", "Value"] == "Tibet"  # names in the report's language
 
 
 @pytest.mark.parametrize("view", ["weights_chart", "focus_obstacle_lines"])

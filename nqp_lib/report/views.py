@@ -62,7 +62,7 @@ def conditions_legend(ctx: Report) -> pd.DataFrame:
 def options_table(ctx: Report) -> pd.DataFrame:
     opts = ctx.index.options_.as_dict()
     opts["years"] = f"{ctx.settings.year_from}–{ctx.settings.year_to}"
-    opts["exclude_units"] = ", ".join(ctx.excluded_units) or ctx.t("none")
+    opts["exclude_units"] = ", ".join(ctx.name_of(u) for u in ctx.excluded_units) or ctx.t("none")
     keep = ["normalise", "scope", "zeros", "shift", "weights", "hierarchy", "aggregate", "impute", "years", "exclude_units"]
     return pd.DataFrame({ctx.t("option"): [ctx.t(f"opt_{k}") for k in keep], ctx.t("option_key"): keep,
                          ctx.t("option_value"): [str(opts.get(k)) for k in keep]})
