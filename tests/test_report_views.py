@@ -116,3 +116,22 @@ def test_the_report_reuses_the_index_the_settings_check_fitted():
     assert s.prefit is not None and Report("overview", s).index is s.prefit
     assert "prefit" not in s.as_dict()  # not a parameter: never in the footer or the cache key
     assert s == check_settings(lang="en", year_from=2016)  # nor part of equality
+
+
+def test_methods_tables_are_headed_in_the_reports_language_and_keep_the_librarys_numbers():
+    zh = setup("methods", lang="zh")
+    dag = views.dagum_table(zh).set_index("年份")
+    summary = views.dagum(zh).summary.set_index("period")
+    assert dag.loc[2023, "总体基尼系数 G"] == summary.loc[2023, "G"]
+    parts = dag[["地区内 G_w", "地区间净值 G_nb", "超变密度 G_t"]].sum(axis=1)  # Dagum identity survives relabelling
+    assert parts.to_numpy() == pytest.approx(dag["总体基尼系数 G"].to_numpy(), abs=1e-12)
+    conv = views.convergence_table(zh)
+    assert conv["模型"].tolist() == ["绝对β收敛", "条件β收敛"] and conv["固定效应"].tolist() == ["无", "地区+年份"]
+    assert list(views.moran_table(zh).columns)[:2] == ["年份", "莫兰指数 I"]
+    assert "峰数" in views.density_table(zh).columns
+    sens = views.sensitivity_table(zh, 60)
+    assert set(sens["方法选择"]) == {"权重随机扰动", "标准化方法", "加总方法", "剔除单个指标", "赋权方法", "零值处理"}
+    en = setup("methods", lang="en")
+    assert list(views.convergence_table(en).columns) == [
+        "Model", "Fixed effects", "β", "Standard error (clustered by unit)", "p-value (clustered by unit)",
+        "Speed of convergence", "Half-life (years)", "Observations"]

@@ -359,8 +359,14 @@ def rank_interval_chart(ctx: Report, draws: int) -> alt.LayerChart:
 
 def sensitivity_table(ctx: Report, draws: int) -> pd.DataFrame:
     s = rank_uncertainty(ctx, draws).sensitivity
+    s = s.assign(factor=[ctx.t(f"opt_{f}") for f in s["factor"]])
     return s.rename(columns={"factor": ctx.t("choice"), "levels": ctx.t("levels"), "first_order": ctx.t("first_order")})[
         [ctx.t("choice"), ctx.t("levels"), ctx.t("first_order")]]
+
+
+def _headed(ctx: Report, frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """``frame`` with ``period`` and the result ``columns`` headed in the report's language (``col_*`` labels)."""
+    return frame.rename(columns={"period": ctx.t("year"), **{c: ctx.t(f"col_{c}") for c in columns}})
 
 
 def _scored(ctx: Report) -> pd.DataFrame:
@@ -405,8 +411,8 @@ def dagum_shares(ctx: Report) -> alt.Chart:
 
 def dagum_table(ctx: Report) -> pd.DataFrame:
     s = dagum(ctx).summary
-    return s[["period", "G", "G_w", "G_nb", "G_t", "share_w", "share_nb", "share_t", "group_order"]].rename(
-        columns={"period": ctx.t("year"), "group_order": ctx.t("group_order")})
+    cols = ["G", "G_w", "G_nb", "G_t", "share_w", "share_nb", "share_t"]
+    return _headed(ctx, s[["period", *cols, "group_order"]], cols).rename(columns={"group_order": ctx.t("group_order")})
 
 
 def density(ctx: Report):
@@ -426,8 +432,8 @@ def density_chart(ctx: Report) -> alt.LayerChart:
 
 
 def density_table(ctx: Report) -> pd.DataFrame:
-    return density(ctx).summary[["period", "mean", "sd", "bandwidth", "peak_x", "peak_height", "n_peaks"]].rename(
-        columns={"period": ctx.t("year")})
+    cols = ["mean", "sd", "bandwidth", "peak_x", "peak_height", "n_peaks"]
+    return _headed(ctx, density(ctx).summary[["period", *cols]], cols)
 
 
 def markov(ctx: Report):
@@ -451,7 +457,10 @@ def convergence_table(ctx: Report) -> pd.DataFrame:
     a = beta_convergence(s["score"], s["unit"], s["year"])
     c = beta_convergence(s["score"], s["unit"], s["year"], fixed_effects=True)
     frame = pd.concat([a.to_frame(), c.to_frame()], ignore_index=True)
-    return frame[["model", "fixed_effects", "beta", "se_cluster", "p_cluster", "speed", "half_life", "n_obs"]]
+    frame["model"] = [ctx.t(f"val_{v}") for v in frame["model"]]
+    frame["fixed_effects"] = [ctx.t(f"val_{v}") for v in frame["fixed_effects"]]
+    cols = ["model", "fixed_effects", "beta", "se_cluster", "p_cluster", "speed", "half_life", "n_obs"]
+    return _headed(ctx, frame[cols], cols)
 
 
 def sigma_chart(ctx: Report) -> alt.Chart:
@@ -480,7 +489,8 @@ def moran_table(ctx: Report) -> pd.DataFrame | str:
     if not ctx.is_provincial:
         return ctx.t("spatial_provinces_only")
     g = moran(ctx).global_
-    return g[["period", "I", "expected", "z_sim", "p_sim", "n", "permutations"]].rename(columns={"period": ctx.t("year")})
+    cols = ["I", "expected", "z_sim", "p_sim", "n", "permutations"]
+    return _headed(ctx, g[["period", *cols]], cols)
 
 
 LISA_COLOURS = {"HH": "#b22222", "LL": "#2166ac", "HL": "#f4a582", "LH": "#92c5de", "ns": "#f1f1f1"}
