@@ -55,7 +55,8 @@ class Settings:
     focus: str = "广东"
     seed: int = 20240701
     extra: dict[str, Any] = field(default_factory=dict)
-    #: the index :func:`check_settings` fitted as its last check, reused by :attr:`Report.index`
+    #: the index :func:`check_settings` fitted as its last check, reused by :attr:`Report.index`; changed
+    #: settings need a new :func:`check_settings` call (``dataclasses.replace`` would carry a stale index)
     prefit: Any = field(default=None, compare=False, repr=False)
 
     def as_dict(self) -> dict[str, Any]:

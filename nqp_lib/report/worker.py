@@ -19,13 +19,14 @@ connection file cannot collide. A kernel that still dies before running a single
 from __future__ import annotations
 
 import atexit
+import functools
 import json
 import os
 import re
 import shutil
 import sys
-import time
 import tempfile
+import time
 import traceback
 import uuid
 from pathlib import Path
@@ -58,6 +59,7 @@ def socket_dir() -> str:
     return _SOCKET_DIR["path"]
 
 
+@functools.cache
 def kernel_manager_class() -> type:
     """An nbclient-compatible kernel manager whose kernels listen on Unix sockets named after a fresh
     connection file in :func:`socket_dir`; TCP when those paths would be too long for a Unix socket."""
