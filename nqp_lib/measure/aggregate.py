@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nqp_lib.errors import MethodError
-from nqp_lib.measure.normalise import pick
+from nqp_lib.registry import Label, Registry
 
 
 @dataclass
@@ -105,15 +105,65 @@ def topsis(x: np.ndarray, w: np.ndarray, best: np.ndarray | None = None, worst: 
     return Aggregation(closeness, best, worst, d_plus, d_minus)
 
 
-Aggregator = Callable[..., Aggregation]
+def topsis_of_dimensions(
+    s: np.ndarray, dimension: np.ndarray, best: np.ndarray | None = None, worst: np.ndarray | None = None
+) -> Aggregation:
+    r"""TOPSIS of the dimension scores ``s`` (n × K × d, one K-column matrix per weighting of the batch) with
+    the dimension weights ``dimension`` (d × K): :math:`D^\pm_i = \sqrt{\sum_k W_k^2 (S_{ik} - S^\pm_k)^2}`.
+
+    ``best``/``worst`` (K × d) default to the column max/min of ``s``. Returns closeness n × d, the points
+    and the distances.
+    """
+    best = s.max(axis=0) if best is None else best  # K × d
+    worst = s.min(axis=0) if worst is None else worst
+    w2 = (dimension * dimension).T  # K × d
+    d_plus = np.sqrt((((s - best) ** 2) * w2).sum(axis=1))
+    d_minus = np.sqrt((((s - worst) ** 2) * w2).sum(axis=1))
+    tot = d_plus + d_minus
+    closeness = np.where(tot > 0, d_minus / np.where(tot > 0, tot, 1.0), 0.5)
+    return Aggregation(closeness, best, worst, d_plus, d_minus)
+
+
+@dataclass(frozen=True)
+class Aggregator:
+    """An aggregation method, ``compute(x, w, best, worst) -> Aggregation``, and what it needs.
+
+    Tags
+    ----
+    reads_logs
+        The method takes logarithms, so it reads the zero-handled matrix x″, which must be non-negative on
+        indicators of positive weight.
+    linear
+        The score is linear in the indicators, so a hierarchical total is Σ_k W_k × (dimension score) and a
+        reader can re-weight dimension scores in the browser.
+    of_dimensions
+        For a hierarchical index, the total is not the aggregate of the indicators with w_j = W_k v_j but
+        this function of the dimension scores (n × K × d) and dimension weights (d × K); None when the two
+        forms agree.
+    """
+
+    name: str
+    label: Label
+    compute: Callable[..., Aggregation]
+    reads_logs: bool = False
+    linear: bool = False
+    of_dimensions: Callable[..., Aggregation] | None = None
+
+    def __call__(self, x: np.ndarray, w: np.ndarray, best=None, worst=None) -> Aggregation:
+        return self.compute(x, w, best, worst)
+
 
 #: Aggregation methods by name.
-AGGREGATORS: dict[str, Aggregator] = {"sum": weighted_sum, "geometric": weighted_geometric, "topsis": topsis}
+AGGREGATORS: Registry[Aggregator] = Registry("aggregate", [
+    Aggregator("sum", Label("加权求和", "weighted sum"), weighted_sum, linear=True),
+    Aggregator("geometric", Label("加权几何平均", "geometric mean"), weighted_geometric, reads_logs=True),
+    Aggregator("topsis", Label("TOPSIS法", "TOPSIS"), topsis, of_dimensions=topsis_of_dimensions),
+])
 
 
 def aggregator(name: str) -> Aggregator:
     """Look an aggregation method up by name; :class:`ParameterError` lists the valid names."""
-    return pick(AGGREGATORS, name, "aggregate")
+    return AGGREGATORS.pick(name)
 
 
 def dimension_scores(
@@ -191,36 +241,26 @@ def score_block(
     when only the total is needed (they are still computed for hierarchical TOPSIS, which needs them).
     """
     agg = aggregator(method)
-    need = with_dimensions or (hierarchy == "hierarchical" and method == "topsis")
+    hierarchical = hierarchy == "hierarchical"
+    need = with_dimensions or (hierarchical and agg.of_dimensions is not None)
     if need:
         dim_scores, _ = dimension_scores(x, within, dims, n_dims, method, best, worst)
     else:
         dim_scores = np.zeros((x.shape[0], n_dims, 0))
     out = BlockScores(total=np.empty(0), dimensions=dim_scores)
-    if hierarchy == "hierarchical" and method == "topsis":
-        # TOPSIS on the dimension closeness values, one weighting (column of the batch) at a time in
-        # vectorised form: D± over K dimensions.
-        s = dim_scores  # n × K × d
-        dbest = s.max(axis=0) if dimension_best is None else dimension_best  # K × d
-        dworst = s.min(axis=0) if dimension_worst is None else dimension_worst
-        w2 = (dimension * dimension).T  # K × d
-        d_plus = np.sqrt((((s - dbest) ** 2) * w2).sum(axis=1))
-        d_minus = np.sqrt((((s - dworst) ** 2) * w2).sum(axis=1))
-        tot = d_plus + d_minus
-        out.total = np.where(tot > 0, d_minus / np.where(tot > 0, tot, 1.0), 0.5)
-        out.dimension_best, out.dimension_worst = dbest, dworst
-        out.d_plus, out.d_minus = d_plus, d_minus
+    if hierarchical and agg.of_dimensions is not None:
+        # the aggregate of the dimension scores, every weighting (column of the batch) at once
+        top = agg.of_dimensions(dim_scores, dimension, dimension_best, dimension_worst)
+        out.total = top.scores
+        out.dimension_best, out.dimension_worst = top.best, top.worst
+        out.d_plus, out.d_minus = top.d_plus, top.d_minus
         out.best = x.max(axis=0) if best is None else best
         out.worst = x.min(axis=0) if worst is None else worst
         return out
-    if hierarchy == "hierarchical" and method == "sum" and need:
+    if hierarchical and agg.linear and need:
         out.total = np.einsum("nkd,dk->nd", dim_scores, dimension)
         return out
-    if hierarchy == "hierarchical" and method == "geometric":
-        a = agg(x, final)  # = prod_k S_k^{W_k}, computed from the indicators to keep exact zeros exact
-        out.total = a.scores
-        return out
-    a = agg(x, final, best, worst)
+    a = agg(x, final, best, worst)  # hierarchical sum/geometric: = the dimension form with w_j = W_k v_j
     out.total = a.scores
     out.best, out.worst, out.d_plus, out.d_minus = a.best, a.worst, a.d_plus, a.d_minus
     return out

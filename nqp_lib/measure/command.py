@@ -20,20 +20,17 @@ from typing import Any
 
 import pandas as pd
 
-from nqp_lib.data.impute import METHODS as IMPUTE_METHODS
 from nqp_lib.errors import DataError
-from nqp_lib.measure.aggregate import AGGREGATORS
-from nqp_lib.measure.index import (
-    DIMENSION_WEIGHTS,
-    HIERARCHIES,
-    SCOPES,
-    CompositeIndex,
-    IndexResult,
-    json_default,
+from nqp_lib.measure.index import CompositeIndex
+from nqp_lib.measure.options import choices
+from nqp_lib.measure.result import IndexResult, json_default
+from nqp_lib.measure.uncertainty import (
+    DEFAULT_AGGREGATIONS,
+    DEFAULT_NORMALISATIONS,
+    DEFAULT_WEIGHTINGS,
+    DEFAULT_ZEROS,
+    uncertainty,
 )
-from nqp_lib.measure.normalise import NORMALISERS, ZERO_HANDLERS
-from nqp_lib.measure.uncertainty import uncertainty
-from nqp_lib.measure.weights import COMBINERS, WEIGHTERS
 from nqp_lib.systems import IndicatorSystem, load_system
 
 
@@ -72,25 +69,25 @@ def _add_index_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--system", default="three_elements",
                    help="indicator system: a shipped name (three_elements, tech_green_digital) or a YAML path "
                         "(default: three_elements)")
-    p.add_argument("--normalise", choices=tuple(NORMALISERS), default="minmax", help="normalisation (default: minmax)")
-    p.add_argument("--scope", choices=SCOPES, default="pooled",
+    p.add_argument("--normalise", choices=choices("normalise"), default="minmax", help="normalisation (default: minmax)")
+    p.add_argument("--scope", choices=choices("scope"), default="pooled",
                    help="rows over which bounds, weights and TOPSIS points are learned (default: pooled)")
-    p.add_argument("--zeros", choices=tuple(ZERO_HANDLERS), default="shift",
+    p.add_argument("--zeros", choices=choices("zeros"), default="shift",
                    help="zero handling before logarithms (entropy, geometric mean) (default: shift)")
     p.add_argument("--shift", type=float, default=1e-4, help="constant of --zeros shift/replace (default: 1e-4)")
     p.add_argument("--weights", default="entropy",
-                   help=f"weighting: one of {', '.join(WEIGHTERS)}, or several joined by + (e.g. entropy+critic) "
+                   help=f"weighting: one of {', '.join(choices('weights'))}, or several joined by + (e.g. entropy+critic) "
                         "(default: entropy)")
-    p.add_argument("--combine", choices=tuple(COMBINERS), default="mean",
+    p.add_argument("--combine", choices=choices("combine"), default="mean",
                    help="how several methods' weights combine (default: mean)")
-    p.add_argument("--hierarchy", choices=HIERARCHIES, default="flat",
+    p.add_argument("--hierarchy", choices=choices("hierarchy"), default="flat",
                    help="weights over all indicators, or within dimensions then across (default: flat)")
-    p.add_argument("--dimension-weights", dest="dimension_weights", choices=DIMENSION_WEIGHTS, default="method",
+    p.add_argument("--dimension-weights", dest="dimension_weights", choices=choices("dimension_weights"), default="method",
                    help="dimension weights of a hierarchical index (default: method)")
-    p.add_argument("--aggregate", choices=tuple(AGGREGATORS), default="sum", help="aggregation (default: sum)")
+    p.add_argument("--aggregate", choices=choices("aggregate"), default="sum", help="aggregation (default: sum)")
     p.add_argument("--ddof", type=int, choices=(0, 1), default=1,
                    help="σ of z-score, CRITIC and std weights: 1 sample, 0 population (default: 1)")
-    p.add_argument("--impute", choices=IMPUTE_METHODS, default="none",
+    p.add_argument("--impute", choices=choices("impute"), default="none",
                    help="fill missing indicator cells within each unit (default: none = refuse gaps)")
     p.add_argument("--years", default=None, metavar="FROM-TO", help="restrict years, e.g. 2012-2019")
     p.add_argument("--exclude-units", dest="exclude_units", default=None, metavar="A,B",
@@ -205,14 +202,14 @@ def register(subparsers: Any) -> None:
     pu.add_argument("--draws", type=int, default=1000, help="Monte Carlo draws (default: 1000)")
     pu.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     pu.add_argument("--normalisations", default=None, metavar="A,B",
-                    help="normalisation levels (default: minmax,rank,vector + the nominal)")
+                    help=f"normalisation levels (default: {','.join(DEFAULT_NORMALISATIONS)} + the nominal)")
     pu.add_argument("--weightings", default=None, metavar="A,B",
-                    help="weighting levels, e.g. entropy,critic,entropy+critic (default: entropy,critic,std,equal,pca "
-                         "+ the nominal)")
+                    help="weighting levels, e.g. entropy,critic,entropy+critic "
+                         f"(default: {','.join(DEFAULT_WEIGHTINGS)} + the nominal)")
     pu.add_argument("--aggregations", default=None, metavar="A,B",
-                    help="aggregation levels (default: sum,geometric,topsis)")
+                    help=f"aggregation levels (default: {','.join(DEFAULT_AGGREGATIONS)})")
     pu.add_argument("--zero-levels", dest="zero_levels", default=None, metavar="A,B",
-                    help="zero-handling levels (default: shift,replace,none)")
+                    help=f"zero-handling levels (default: {','.join(DEFAULT_ZEROS)})")
     pu.add_argument("--exclude-probability", dest="exclude_probability", type=float, default=0.5,
                     help="probability that a draw leaves one indicator out (default: 0.5)")
     pu.add_argument("--weight-noise", dest="weight_noise", type=float, default=0.25,

@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 
 from nqp_lib.errors import MethodError, ParameterError
-from nqp_lib.measure.index import IndexResult
+from nqp_lib.measure.normalise import NORMALISERS
+from nqp_lib.measure.result import IndexResult
 
 # --------------------------------------------------------------------------- obstacle degree
 
@@ -83,7 +84,7 @@ def obstacle_degree(result: IndexResult, top: int = 3) -> ObstacleResult:
             "obstacle degree needs normalised values in [0, 1] (deviation 1 − x'); "
             f"normalise={result.options['normalise']!r} gives values in [{x.min():.3g}, {x.max():.3g}]"
             + (" because transformed values lie outside the fitted range (use clip=True)" if result.options.get("mode") == "transform" else "")
-            + "; use minmax or rank normalisation"
+            + f"; use {' or '.join(NORMALISERS.names(bounded=True))} normalisation"
         )
     f = a.final[a.block]
     fi = f * (1.0 - x)
@@ -184,7 +185,8 @@ def coupling_coordination(
     if u.min() < 0 or u.max() > 1:
         raise MethodError(
             f"coupling coordination needs subsystem scores in [0, 1], got values in [{u.min():.3g}, {u.max():.3g}]; "
-            "use minmax or rank normalisation (scores of a z-score index are unbounded)"
+            f"use {' or '.join(NORMALISERS.names(bounded=True))} normalisation (the scores of an index on "
+            "unbounded normalised values are unbounded)"
         )
     n = len(cols)
     if alpha is None:

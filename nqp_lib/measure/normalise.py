@@ -25,16 +25,14 @@ Paris: OECD. https://doi.org/10.1787/9789264043466-en
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
 
 import numpy as np
 
-from nqp_lib.errors import ParameterError
+from nqp_lib.registry import Label, Registry
 
 Params = dict[str, np.ndarray]
-T = TypeVar("T")
 
 
 def _constant(x: np.ndarray) -> np.ndarray:
@@ -182,39 +180,31 @@ def rank_apply(x: np.ndarray, params: Params, directions: np.ndarray) -> np.ndar
 class Normaliser:
     """A normalisation method: ``fit(x, ddof) -> params`` and ``apply(x, params, directions) -> x'``.
 
-    ``bounded`` says whether the fitted rows map into [0, 1] (needed by the obstacle degree).
+    Tags: ``bounded`` — the fitted rows map into [0, 1] (needed by the obstacle degree); ``signed`` — the
+    method gives negative values by construction, whatever the data (z-scores), so its output cannot feed a
+    method that takes logarithms.
     """
 
     name: str
+    label: Label
     fit: Callable[..., Params]
     apply: Callable[[np.ndarray, Params, np.ndarray], np.ndarray]
     bounded: bool
+    signed: bool = False
 
 
 #: Normalisation methods by name.
-NORMALISERS: dict[str, Normaliser] = {
-    "minmax": Normaliser("minmax", minmax_fit, minmax_apply, bounded=True),
-    "zscore": Normaliser("zscore", zscore_fit, zscore_apply, bounded=False),
-    "vector": Normaliser("vector", vector_fit, vector_apply, bounded=False),
-    "rank": Normaliser("rank", rank_fit, rank_apply, bounded=True),
-}
-
-
-def pick(registry: Mapping[str, T], name: str, option: str) -> T:
-    """``registry[name]``, or a :class:`ParameterError` naming ``option`` and the valid names.
-
-    Every method family of the engine (normalisers, zero handlers, weighters, aggregators) is a dict from
-    name to function; this is how a name given by a user becomes a method.
-    """
-    try:
-        return registry[name]
-    except (KeyError, TypeError):
-        raise ParameterError(f"{option}: unknown method {name!r}; choose one of {', '.join(registry)}") from None
+NORMALISERS: Registry[Normaliser] = Registry("normalise", [
+    Normaliser("minmax", Label("极差标准化", "min-max"), minmax_fit, minmax_apply, bounded=True),
+    Normaliser("zscore", Label("Z分数标准化", "z-score"), zscore_fit, zscore_apply, bounded=False, signed=True),
+    Normaliser("vector", Label("向量标准化", "vector"), vector_fit, vector_apply, bounded=False),
+    Normaliser("rank", Label("秩标准化", "rank"), rank_fit, rank_apply, bounded=True),
+])
 
 
 def normaliser(name: str) -> Normaliser:
     """Look a normalisation method up by name; :class:`ParameterError` lists the valid names."""
-    return pick(NORMALISERS, name, "normalise")
+    return NORMALISERS.pick(name)
 
 
 def normalise(
@@ -255,14 +245,26 @@ def zeros_none(x: np.ndarray, shift: float) -> np.ndarray:
     return x
 
 
+@dataclass(frozen=True)
+class ZeroHandler:
+    """A zero handling before logarithms: ``apply(x, shift) -> x''``."""
+
+    name: str
+    label: Label
+    apply: Callable[[np.ndarray, float], np.ndarray]
+
+    def __call__(self, x: np.ndarray, shift: float) -> np.ndarray:
+        return self.apply(x, shift)
+
+
 #: Zero handling before logarithms, by name.
-ZERO_HANDLERS: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
-    "shift": zeros_shift,
-    "replace": zeros_replace,
-    "none": zeros_none,
-}
+ZERO_HANDLERS: Registry[ZeroHandler] = Registry("zeros", [
+    ZeroHandler("shift", Label("整体平移", "shift every value"), zeros_shift),
+    ZeroHandler("replace", Label("仅替换零值", "replace zeros only"), zeros_replace),
+    ZeroHandler("none", Label("不处理", "none"), zeros_none),
+])
 
 
 def handle_zeros(x: np.ndarray, method: str = "shift", shift: float = 1e-4) -> np.ndarray:
     """Apply the zero handling ``method`` (see :data:`ZERO_HANDLERS`)."""
-    return pick(ZERO_HANDLERS, method, "zeros")(x, shift)
+    return ZERO_HANDLERS.pick(method)(x, shift)

@@ -2,10 +2,12 @@ r"""Uncertainty and sensitivity analysis of the ranks of a composite index.
 
 A seeded Monte Carlo draws, for every draw independently and uniformly, one level of each modelling choice
 
-* normalisation (default minmax, rank, vector — and the nominal one),
-* weighting (default entropy, critic, std, equal, pca — and the nominal one),
-* aggregation (sum, geometric, topsis),
-* zero handling (shift, replace, none),
+* normalisation (default: every normaliser not signed by construction — minmax, rank, vector — and the
+  nominal one),
+* weighting (default: every weighter that needs nothing but the data — entropy, critic, std, equal, pca —
+  and the nominal one),
+* aggregation (default: every aggregator — sum, geometric, topsis),
+* zero handling (default: every zero handling — shift, replace, none),
 * leave-one-indicator-out (with probability ``exclude_probability`` one indicator, drawn uniformly, is dropped),
 * weight noise (every weight multiplied by an independent :math:`U(1-a, 1+a)` factor, then renormalised;
   hierarchical indexes also perturb the dimension weights),
@@ -59,14 +61,18 @@ import pandas as pd
 
 from nqp_lib.errors import MethodError, ParameterError
 from nqp_lib.measure.aggregate import AGGREGATORS, score_block
-from nqp_lib.measure.index import CompositeIndex, rank_within_years
+from nqp_lib.measure.index import CompositeIndex
 from nqp_lib.measure.normalise import NORMALISERS, ZERO_HANDLERS, handle_zeros, normalise
-from nqp_lib.measure.weights import compute_weights, parse_methods
+from nqp_lib.measure.ranks import rank_within_years
+from nqp_lib.measure.weights import WEIGHTERS, compute_weights, data_weighters, parse_methods
 
-DEFAULT_NORMALISATIONS = ("minmax", "rank", "vector")
-DEFAULT_WEIGHTINGS = ("entropy", "critic", "std", "equal", "pca")
-DEFAULT_AGGREGATIONS = ("sum", "geometric", "topsis")
-DEFAULT_ZEROS = ("shift", "replace", "none")
+#: Default levels of each choice, from the registries' tags: the normalisations that are not signed by
+#: construction (bounded ones first), the weighting methods that need nothing but the data, every
+#: aggregation and every zero handling.
+DEFAULT_NORMALISATIONS = tuple(sorted(NORMALISERS.names(signed=False), key=lambda n: not NORMALISERS[n].bounded))
+DEFAULT_WEIGHTINGS = data_weighters()
+DEFAULT_AGGREGATIONS = AGGREGATORS.names()
+DEFAULT_ZEROS = ZERO_HANDLERS.names()
 FACTORS = ("normalise", "weights", "aggregate", "zeros", "exclude", "weight_noise")
 NOISE_BINS = 10
 
@@ -175,9 +181,11 @@ def uncertainty(
     seed : int
         Seed of :func:`numpy.random.default_rng`; the same seed gives the same result.
     normalisations, weightings, aggregations, zeros : sequence of str, optional
-        Levels of each choice. Defaults: minmax/rank/vector, entropy/critic/std/equal/pca,
-        sum/geometric/topsis, shift/replace/none — each plus the nominal option if it is not among them. A
-        weighting level may be a combination such as ``"entropy+critic"``. One level fixes the choice.
+        Levels of each choice. Defaults: :data:`DEFAULT_NORMALISATIONS` (minmax/rank/vector),
+        :data:`DEFAULT_WEIGHTINGS` (entropy/critic/std/equal/pca), :data:`DEFAULT_AGGREGATIONS`
+        (sum/geometric/topsis), :data:`DEFAULT_ZEROS` (shift/replace/none) — each plus the nominal option if
+        it is not among them. A weighting level may be a combination such as ``"entropy+critic"``. One level
+        fixes the choice.
     exclude_probability : float
         Probability that a draw leaves one indicator out (default 0.5; 0 never does).
     weight_noise : float
@@ -202,8 +210,14 @@ def uncertainty(
     aggs = _levels("aggregate", aggregations, DEFAULT_AGGREGATIONS, opts.aggregate, tuple(AGGREGATORS))
     zs = _levels("zeros", zeros, DEFAULT_ZEROS, opts.zeros, tuple(ZERO_HANDLERS))
     fixed, fixed_dim = index.fixed_
-    if any("fixed" in parse_methods(w) for w in wts) and fixed is None:
-        raise ParameterError("uncertainty: a weighting level uses 'fixed' but the indicator system has no indicator weights")
+    if fixed is None:
+        for w in wts:
+            reads = [m for m in parse_methods(w) if WEIGHTERS[m].system_weights]
+            if reads:
+                raise ParameterError(
+                    f"uncertainty: weighting level {w!r} uses {reads[0]!r}, which reads the indicator system's "
+                    "weights, but the system gives none"
+                )
 
     notes: list[str] = []
     X, years = a.raw, a.years
@@ -228,7 +242,9 @@ def uncertainty(
                 xa = handle_zeros(xn, zn, opts.shift)
                 adjusted[(b, i, z)] = xa
                 nonneg[(i, z)] = nonneg.get((i, z), True) and bool((xa >= 0).all())
-    uses_entropy = np.array(["entropy" in parse_methods(w) for w in wts])
+    # levels whose methods take logarithms need x'' ≥ 0
+    logs_w = np.array([any(WEIGHTERS[m].reads_logs for m in parse_methods(w)) for w in wts])
+    logs_a = np.array([AGGREGATORS[g].reads_logs for g in aggs])
 
     rng = np.random.default_rng(int(seed))
     D = int(draws)
@@ -240,7 +256,6 @@ def uncertainty(
     todo = np.arange(D)
     cache: dict[tuple, Any] = {}
     failures: dict[str, int] = {}
-    geo = aggs.index("geometric") if "geometric" in aggs else -1
 
     def config_key(b: int, d: int) -> tuple:
         agg_part = f_agg[d] if (hier and opts.dimension_weights == "method") else -1
@@ -256,9 +271,9 @@ def uncertainty(
         f_ex[todo] = np.where(leave, rng.integers(m, size=k), -1)
         bad = []
         for d in todo:
-            ok = nonneg[(f_norm[d], f_zero[d])] or (not uses_entropy[f_w[d]] and f_agg[d] != geo)
+            ok = nonneg[(f_norm[d], f_zero[d])] or not (logs_w[f_w[d]] or logs_a[f_agg[d]])
             if not ok:
-                label = f"{norms[f_norm[d]]} × {wts[f_w[d]] if uses_entropy[f_w[d]] else aggs[f_agg[d]]}"
+                label = f"{norms[f_norm[d]]} × {wts[f_w[d]] if logs_w[f_w[d]] else aggs[f_agg[d]]}"
                 failures[f"{label} (negative values)"] = failures.get(f"{label} (negative values)", 0) + 1
                 bad.append(d)
                 continue
@@ -328,8 +343,7 @@ def uncertainty(
         for g in np.unique(group):
             idx = np.flatnonzero(group == g)
             d0 = idx[0]
-            geometric = aggs[f_agg[d0]] == "geometric"
-            xa = adjusted[(b, f_norm[d0], f_zero[d0])] if geometric else normalised[(b, f_norm[d0])]
+            xa = adjusted[(b, f_norm[d0], f_zero[d0])] if logs_a[f_agg[d0]] else normalised[(b, f_norm[d0])]
             sc = score_block(xa, final[idx], within[idx], dimw[idx], dims, K, aggs[f_agg[d0]], opts.hierarchy,
                              with_dimensions=False)
             scores[np.ix_(rows, idx)] = sc.total

@@ -16,11 +16,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from nqp_lib.errors import MethodError, ParameterError
-from nqp_lib.measure.normalise import pick
+from nqp_lib.measure.aggregate import AGGREGATORS, dimension_scores
+from nqp_lib.measure.combine import combine
+from nqp_lib.registry import Label, Registry
 
 
 @dataclass
@@ -50,14 +53,6 @@ def _normalised(raw: np.ndarray, method: str, labels: Sequence[str] | None) -> n
             "check the data or use equal or fixed weights"
         )
     return raw / total
-
-
-def _need_rows(x: np.ndarray, k: int, method: str) -> None:
-    if x.shape[0] < k:
-        raise MethodError(
-            f"{method} weights need at least {k} rows (unit-years) in the scope, got {x.shape[0]}; "
-            "use the pooled scope or more units"
-        )
 
 
 def entropy_weights(
@@ -93,7 +88,6 @@ def entropy_weights(
     >>> entropy_weights(np.array([[1.0, 2.0], [3.0, 2.0]])).values.tolist()
     [1.0, 0.0]
     """
-    _need_rows(x, 2, "entropy")
     if (x < 0).any():
         raise MethodError(
             f"entropy weights need non-negative normalised values, but {_labels(labels, (x < 0).any(axis=0))} "
@@ -138,7 +132,6 @@ def critic_weights(
     criteria problems: the CRITIC method. *Computers & Operations Research* 22(7), 763–770.
     https://doi.org/10.1016/0305-0548(94)00059-H
     """
-    _need_rows(x, max(2, ddof + 1), "CRITIC")
     m = x.shape[1]
     constant = _constant(x)
     active = ~constant
@@ -168,7 +161,6 @@ def std_weights(
     ----------
     Diakoulaki, Mavrotas & Papayannakis (1995), section 2 (the SD method CRITIC extends).
     """
-    _need_rows(x, max(2, ddof + 1), "standard-deviation")
     sigma = x.std(axis=0, ddof=ddof)
     constant = _constant(x)
     sigma = np.where(constant, 0.0, sigma)
@@ -210,7 +202,6 @@ def pca_weights(
     OECD/JRC (2008), Handbook on Constructing Composite Indicators, sections 3.1 and 6.1
     (Nicoletti, Scarpetta & Boylaud 2000).
     """
-    _need_rows(x, 3, "PCA")
     m = x.shape[1]
     constant = _constant(x)
     active = ~constant
@@ -246,51 +237,64 @@ def fixed_weights(
     if fixed is None:
         raise ParameterError(
             "fixed weights: the indicator system gives no 'weight' for its indicators; add 'weight:' to every "
-            "indicator in the YAML file or choose entropy, critic, std, equal or pca"
+            f"indicator in the YAML file or choose {' or '.join(data_weighters())}"
         )
     fixed = np.asarray(fixed, dtype=float)
     return Weights(_normalised(fixed, "fixed", labels), {"constant": _constant(x)})
 
 
-Weighter = Callable[..., Weights]
+@dataclass(frozen=True)
+class Weighter:
+    """A weighting method, ``compute(x, ddof, fixed, labels) -> Weights``, and what it needs.
+
+    Tags
+    ----
+    objective
+        The weights come from the data (information, dispersion, correlation); a constant indicator gets
+        weight 0.
+    reads_logs
+        The method takes logarithms, so it reads the zero-handled matrix x″, which must be non-negative.
+    min_rows
+        The fewest rows (unit-years) of a scope the method can weigh.
+    system_weights
+        The method reads the ``weight:`` entries of the indicator system file.
+    """
+
+    name: str
+    label: Label
+    compute: Callable[..., Weights]
+    objective: bool
+    reads_logs: bool = False
+    min_rows: int = 1
+    system_weights: bool = False
+
+    def __call__(
+        self, x: np.ndarray, ddof: int = 1, fixed: np.ndarray | None = None, labels: Sequence[str] | None = None
+    ) -> Weights:
+        if x.shape[0] < self.min_rows:
+            raise MethodError(
+                f"{self.name} weights need at least {self.min_rows} rows (unit-years) in the scope, got "
+                f"{x.shape[0]}; use the pooled scope or more units"
+            )
+        return self.compute(x, ddof=ddof, fixed=fixed, labels=labels)
+
 
 #: Weighting methods by name.
-WEIGHTERS: dict[str, Weighter] = {
-    "entropy": entropy_weights,
-    "critic": critic_weights,
-    "std": std_weights,
-    "equal": equal_weights,
-    "pca": pca_weights,
-    "fixed": fixed_weights,
-}
+WEIGHTERS: Registry[Weighter] = Registry("weights", [
+    Weighter("entropy", Label("熵值法", "entropy"), entropy_weights, objective=True, reads_logs=True, min_rows=2),
+    Weighter("critic", Label("CRITIC法", "CRITIC"), critic_weights, objective=True, min_rows=2),
+    Weighter("std", Label("标准差法", "standard deviation"), std_weights, objective=True, min_rows=2),
+    Weighter("equal", Label("等权法", "equal weights"), equal_weights, objective=False),
+    Weighter("pca", Label("主成分分析法", "principal components"), pca_weights, objective=True, min_rows=3),
+    Weighter("fixed", Label("固定权重（体系文件）", "fixed (system file)"), fixed_weights, objective=False,
+             system_weights=True),
+])
 
 
-def combine_mean(ws: np.ndarray) -> np.ndarray:
-    r"""Arithmetic mean of the methods' weights: :math:`w_j = \frac{1}{M}\sum_{s} w_j^{(s)}`."""
-    return ws.mean(axis=0)
-
-
-def combine_geometric(ws: np.ndarray) -> np.ndarray:
-    r"""Normalised geometric mean: :math:`w_j \propto \prod_s (w_j^{(s)})^{1/M}`."""
-    return np.prod(ws, axis=0) ** (1.0 / ws.shape[0])
-
-
-def combine_product(ws: np.ndarray) -> np.ndarray:
-    r"""Normalised product ("multiplicative synthesis"): :math:`w_j \propto \prod_s w_j^{(s)}`.
-
-    References
-    ----------
-    Common in Chinese composite-index studies as 乘法合成归一化 (e.g. AHP × entropy).
-    """
-    return np.prod(ws, axis=0)
-
-
-#: Ways to combine the weights of two or more methods, by name.
-COMBINERS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "mean": combine_mean,
-    "geometric": combine_geometric,
-    "product": combine_product,
-}
+def data_weighters() -> tuple[str, ...]:
+    """The weighting methods that need nothing but the data (every method but those reading the system
+    file's weights): the alternatives error messages offer and the uncertainty analysis draws from."""
+    return WEIGHTERS.names(system_weights=False)
 
 
 def parse_methods(spec: str | Sequence[str]) -> tuple[str, ...]:
@@ -309,18 +313,12 @@ def parse_methods(spec: str | Sequence[str]) -> tuple[str, ...]:
     return tuple(parts)
 
 
-def combine(ws: Sequence[np.ndarray], how: str = "mean", labels: Sequence[str] | None = None) -> np.ndarray:
-    """Combine the weight vectors ``ws`` of several methods (each summing to 1) into one summing to 1."""
-    rule = pick(COMBINERS, how, "combine")
-    if len(ws) == 1:
-        return np.asarray(ws[0], dtype=float)
-    raw = rule(np.vstack(ws))
-    if raw.sum() <= 0:
-        raise MethodError(
-            f"combine={how!r}: the methods give no indicator a positive weight in common, so the combined "
-            "weights are all zero; use combine='mean'"
-        )
-    return raw / raw.sum()
+def weights_spec(spec: Any) -> str:
+    """The canonical spelling of a ``weights`` option (``"entropy + critic"`` → ``"entropy+critic"``), or a
+    :class:`ParameterError` saying what is valid: the validator of every weights parameter."""
+    if not isinstance(spec, (str, list, tuple)):
+        raise ParameterError(f"weights: expected a method such as entropy or entropy+critic, got {spec!r}")
+    return "+".join(parse_methods(spec))
 
 
 # --------------------------------------------------------------------------- hierarchy
@@ -358,14 +356,11 @@ class WeightSet:
     empty_dimensions: np.ndarray
 
 
-#: Methods that take logarithms and so read the zero-handled matrix.
-LOG_METHODS = frozenset({"entropy"})
-
-
 def _apply_methods(x, x_log, methods, how, ddof, fixed, labels, level, group, columns, details):
     out, per = [], {}
     for name in methods:
-        res = WEIGHTERS[name](x_log if name in LOG_METHODS else x, ddof=ddof, fixed=fixed, labels=labels)
+        weighter = WEIGHTERS[name]
+        res = weighter(x_log if weighter.reads_logs else x, ddof=ddof, fixed=fixed, labels=labels)
         out.append(res.values)
         per[name] = res.values
         details.append({"level": level, "group": group, "method": name, "columns": columns, "details": res.details})
@@ -405,11 +400,9 @@ def compute_weights(
     ``fixed`` holds the within-dimension weights from the system file and ``fixed_dimension`` its dimension
     weights (flat ``fixed`` uses their product). ``active`` (bool, m) leaves indicators out (weight 0),
     as the leave-one-out step of the uncertainty analysis does. ``zeros`` is the zero handling applied to
-    the matrix read by methods that take logarithms (:data:`LOG_METHODS`: entropy) and by a geometric mean;
+    the matrix read by methods that take logarithms (weighters and aggregators tagged ``reads_logs``);
     the other methods read ``x`` itself.
     """
-    from nqp_lib.measure.aggregate import dimension_scores  # aggregate does not import weights
-
     m = x.shape[1]
     zeros = zeros if zeros is not None else (lambda v: v)
     x_log = zeros(x)
@@ -479,7 +472,7 @@ def compute_weights(
         fd = np.asarray(fixed_dimension, dtype=float)[live]
         dimension[live] = _normalised(fd, "fixed dimension", None)
     elif dimension_weights == "method":
-        if "fixed" in methods and fixed_dimension is None:
+        if any(WEIGHTERS[m].system_weights for m in methods) and fixed_dimension is None:
             raise ParameterError(
                 "hierarchical 'fixed' weights with dimension_weights='method' need dimension weights from the "
                 "system file; add 'weight:' to every dimension or use dimension_weights='equal'"
@@ -487,7 +480,7 @@ def compute_weights(
         if len(live) == 1:
             dimension[live] = 1.0
         else:
-            xs = x_log if aggregate == "geometric" else x
+            xs = x_log if AGGREGATORS.pick(aggregate).reads_logs else x
             s = dimension_scores(xs, within[None, :], dims, n_dims, aggregate)[0][:, live, 0]
             fdim = np.asarray(fixed_dimension, dtype=float)[live] if fixed_dimension is not None else None
             dlab = [dimension_labels[k] for k in live] if dimension_labels is not None else None

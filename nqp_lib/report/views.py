@@ -13,6 +13,7 @@ import altair as alt
 import pandas as pd
 
 from nqp_lib import charts
+from nqp_lib.measure.weights import data_weighters
 from nqp_lib.systems import CONDITIONS, FEATURES
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -321,7 +322,7 @@ def what_if(ctx: Report, year: int, quantile: float = 0.75) -> pd.DataFrame:
 # ----------------------------------------------------------------------------------------- 04 methods
 
 
-METHODS_COMPARED = ("entropy", "critic", "std", "equal")
+METHODS_COMPARED = data_weighters()  # every weighting method that needs nothing but the data
 
 
 def weights_by_method(ctx: Report) -> pd.DataFrame:
