@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from nqp_lib.data.panel import Panel
-from nqp_lib.data.userpanel import open_panel
+from nqp_lib.data.userpanel import add_decimal_option, open_panel
 from nqp_lib.errors import DataError
 from nqp_lib.systems import IndicatorSystem, load_system
 
@@ -58,8 +58,9 @@ class DataCheck:
 
     def coverage_by_unit(self) -> pd.DataFrame:
         """Units with at least one missing cell: years present and missing cells."""
-        g = self.matrix.groupby("unit", sort=False)
-        out = pd.DataFrame({"years": g["year"].count(), "missing_cells": g[self.variables].apply(lambda f: int(f.isna().sum().sum()))})
+        unit = self.matrix["unit"]
+        out = pd.DataFrame({"years": self.matrix.groupby(unit, sort=False)["year"].count(),
+                            "missing_cells": self.matrix[self.variables].isna().sum(axis=1).groupby(unit, sort=False).sum()})
         return out[out["missing_cells"] > 0].sort_values("missing_cells", ascending=False)
 
     def missing_by_indicator(self) -> pd.DataFrame:
@@ -177,9 +178,10 @@ def _suspicious(matrix: pd.DataFrame, variables: list[str]) -> pd.DataFrame:
         jump = (prev_year == ordered["year"] - 1).to_numpy() & (prev.to_numpy() > 0) & (cur.to_numpy() > 0) & (
             (ratio > JUMP_FACTOR) | (ratio < 1 / JUMP_FACTOR)
         )
-        for i in np.flatnonzero(jump):
-            r = ordered.iloc[i]
-            rows.append((col, r["unit"], str(int(r["year"])), float(r[col]), f"×{ratio[i]:.3g} on the year before"))
+        hit = np.flatnonzero(jump)
+        for unit, year, value, r in zip(ordered["unit"].to_numpy()[hit], ordered["year"].to_numpy()[hit],
+                                        ordered[col].to_numpy(dtype=float)[hit], ratio[hit]):
+            rows.append((col, unit, str(int(year)), float(value), f"×{r:.3g} on the year before"))
         medians = matrix.groupby("year")[col].median().dropna()
         steps = medians / medians.shift()
         for year, step in steps.items():
@@ -245,7 +247,8 @@ def check_data(spec: str | Path, system: str | Path | IndicatorSystem | None = N
 def run(args: argparse.Namespace) -> int:
     sheet = int(args.sheet) if str(args.sheet).isdigit() else args.sheet
     try:
-        check = check_data(args.path, args.system, unit_col=args.unit, year_col=args.year, sheet=sheet)
+        check = check_data(args.path, args.system, unit_col=args.unit, year_col=args.year, sheet=sheet,
+                           decimal=args.decimal)
     except DataError as exc:
         raise DataError(f"{exc}\n\nThe panel was not checked further; fix the problems above and run again.") from None
     print(check.render())
@@ -279,6 +282,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--unit", default=None, help="name of the unit column (default: recognised by name)")
     p.add_argument("--year", default=None, help="name of the year column (default: recognised by name)")
     p.add_argument("--sheet", default=0, help="XLSX sheet name or index (default: the first)")
+    add_decimal_option(p)
     p.set_defaults(func=run)
 
     e = sub.add_parser(

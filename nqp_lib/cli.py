@@ -3,7 +3,8 @@
 Each sub-command lives next to the code it drives, in a module exposing ``register(subparsers)`` that adds
 its parser and sets ``func`` (a callable taking the parsed arguments and returning an exit status). User
 errors (:class:`nqp_lib.errors.NqpError`) print one readable message and exit 2; argparse usage errors
-also exit 2.
+also exit 2. When the reader of the output goes away (``nqp check-data … | head``), the command stops
+quietly with status 141 (128 + SIGPIPE), as Unix tools do.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import select
 import sys
 import traceback
 from collections.abc import Sequence
@@ -45,11 +47,55 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Exit status when the output's reader has gone (128 + SIGPIPE), as a shell reports a tool killed by SIGPIPE.
+BROKEN_PIPE = 141
+
+
+def _stdout_closed() -> bool:
+    """True when standard output is a pipe whose reading end is closed (poll reports POLLERR on it)."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return False
+    poller = select.poll()
+    poller.register(fd, select.POLLOUT)
+    return any(event & select.POLLERR for _, event in poller.poll(0))
+
+
+def _discard_stdout() -> None:
+    """Point standard output at /dev/null so that the interpreter's final flush does not fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
+def _reader_gone() -> bool:
+    """After a BrokenPipeError: True (and standard output silenced) when it was standard output's reader."""
+    if not _stdout_closed():
+        return False
+    _discard_stdout()
+    return True
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
     try:
-        status = args.func(args)
+        try:
+            args = parser.parse_args(argv)
+        finally:  # --help and usage messages leave through SystemExit: flush them here
+            sys.stdout.flush()
+    except BrokenPipeError:
+        if _reader_gone():
+            return BROKEN_PIPE
+        raise
+    try:
+        try:
+            status = args.func(args)
+            sys.stdout.flush()  # a closed pipe shows here, inside the handlers, not at interpreter exit
+        except BrokenPipeError:
+            if not _reader_gone():
+                raise  # another pipe broke (a worker's): a bug, reported below
+            return BROKEN_PIPE
     except NqpError as exc:
         print(f"nqp {args.command}: error: {exc}", file=sys.stderr)
         return exc.exit_code

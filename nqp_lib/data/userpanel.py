@@ -9,6 +9,11 @@ Key columns are recognised by name (case-insensitive): unit — ``unit``, ``prov
 ``county``, ``name``, ``省份``, ``省``, ``地区``, ``城市``; year — ``year``, ``年份``, ``年``; long-format
 indicator — ``indicator``, ``variable``, ``指标``, ``变量``; value — ``value``, ``值``, ``数值``.
 
+The file is opened through :mod:`nqp_lib.data.rawfile` (a regular file of bounded size, decoded strictly in
+one encoding) and numbers written as text are read through :mod:`nqp_lib.data.numbers` (one decimal mark
+per file, declared or settled by the cells; ambiguous files are refused). A CSV row with more fields than
+the header is refused with its line.
+
 If most unit names are Chinese provinces (in any spelling :func:`~nqp_lib.data.regions.canonical_province`
 understands), every unit must be one, and all are rewritten to the short Chinese name so that regions and
 contiguity join. Otherwise units are taken as they are (cities, counties, countries …).
@@ -22,6 +27,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +37,8 @@ import pandas as pd
 
 from nqp_lib.data.package import Provenance
 from nqp_lib.data.panel import ColumnInfo, Panel, column_catalogue, provincial_panel
+from nqp_lib.data.numbers import DECIMAL_MARKS, CellForms, DecimalChoice, cell_forms, decimal_mark, parse_numbers
+from nqp_lib.data.rawfile import decode_text, read_bytes
 from nqp_lib.data.regions import canonical_province
 from nqp_lib.errors import DataError
 
@@ -50,6 +58,7 @@ class RawTable:
     path: Path
     encoding: str
     sha256: str
+    separator: str | None = ","  # None for a workbook
 
 
 @dataclass
@@ -69,19 +78,6 @@ class PanelProblems:
             raise DataError(
                 f"{self.source}: {len(self.errors)} problem(s):\n" + "\n".join(f"  - {e}" for e in shown) + more
             )
-
-
-def _decode(data: bytes, path: Path) -> tuple[str, str]:
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "UTF-8 with BOM"
-    try:
-        return data.decode("utf-8"), "UTF-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030"), "GBK/GB18030"
-    except UnicodeDecodeError:
-        raise DataError(f"{path}: cannot decode the file as UTF-8 or GBK; save it as UTF-8 CSV or XLSX") from None
 
 
 def _check_header(names: list[str], p: Path) -> None:
@@ -104,6 +100,34 @@ def _delimiter(header_line: str) -> str:
     return best if counts[best] > 0 else ","
 
 
+def _workbook_cell(v: object) -> object:
+    """Numbers stay numbers (a workbook types them, so no decimal mark applies); the rest becomes text."""
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return None
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return v
+    return str(v)
+
+
+def _read_csv_text(text: str, sep: str, width: int, p: Path) -> pd.DataFrame:
+    """Every cell as a string; a row with more fields than the header is refused with its line (pandas
+    would otherwise take the first column as an index and shift every value one column to the left)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pd.errors.ParserWarning)
+        try:
+            return pd.read_csv(io.StringIO(text), dtype=str, skipinitialspace=True, sep=sep, skip_blank_lines=False,
+                               index_col=False)
+        except pd.errors.EmptyDataError:
+            raise DataError(f"{p}: no columns found; expected a header row such as 'unit,year,<indicators>'") from None
+        except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
+            for number, row in enumerate(csv.reader(io.StringIO(text), delimiter=sep), start=1):
+                if len(row) > width:
+                    hint = (" (numbers with a decimal comma in a comma-separated file? quote them, or separate "
+                            "fields with ';')") if sep == "," else ""
+                    raise DataError(f"{p}: line {number} has {len(row)} fields but the header has {width}{hint}") from None
+            raise DataError(f"{p}: malformed CSV ({exc})") from None
+
+
 def read_table(path: str | Path, sheet: str | int = 0) -> RawTable:
     """Read a CSV or XLSX file into a frame of strings (no type guessing yet).
 
@@ -111,11 +135,7 @@ def read_table(path: str | Path, sheet: str | int = 0) -> RawTable:
     header = 1, so every message can point at the place to fix. Fully blank rows are dropped.
     """
     p = Path(path)
-    if not p.exists():
-        raise DataError(f"{p}: file not found")
-    if p.is_dir():
-        raise DataError(f"{p}: is a directory; give a CSV or XLSX file")
-    data = p.read_bytes()
+    data = read_bytes(p)
     digest = hashlib.sha256(data).hexdigest()
     if not data.strip() or data.strip() == b"\xef\xbb\xbf":
         raise DataError(f"{p}: the file is empty; expected a header row and data rows")
@@ -131,21 +151,17 @@ def read_table(path: str | Path, sheet: str | int = 0) -> RawTable:
         if header.empty:
             raise DataError(f"{p}: sheet {sheet!r} is empty; expected a header row and data rows")
         _check_header(["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in header.iloc[0]], p)
-        frame = frame.map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
-        encoding = "XLSX"
+        frame = frame.map(_workbook_cell)
+        encoding, sep = "XLSX", None
     elif suffix in (".xls",):
         raise DataError(f"{p}: old .xls workbooks are not supported; save as .xlsx or CSV (UTF-8)")
     else:
-        text, encoding = _decode(data, p)
+        text, encoding = decode_text(data, p)
         first_line = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
         sep = _delimiter(first_line)
-        _check_header(next(csv.reader(io.StringIO(first_line), delimiter=sep), []), p)
-        try:
-            frame = pd.read_csv(io.StringIO(text), dtype=str, skipinitialspace=True, sep=sep, skip_blank_lines=False)
-        except pd.errors.EmptyDataError:
-            raise DataError(f"{p}: no columns found; expected a header row such as 'unit,year,<indicators>'") from None
-        except pd.errors.ParserError as exc:
-            raise DataError(f"{p}: malformed CSV ({exc})") from None
+        header = next(csv.reader(io.StringIO(first_line), delimiter=sep), [])
+        _check_header(header, p)
+        frame = _read_csv_text(text, sep, len(header), p)
         if sep != ",":
             encoding += {";": ", semicolon-separated", "\t": ", tab-separated"}[sep]
     frame.columns = [str(c).strip() for c in frame.columns]
@@ -153,7 +169,7 @@ def read_table(path: str | Path, sheet: str | int = 0) -> RawTable:
     frame = frame[frame.drop(columns="_line").notna().any(axis=1)].reset_index(drop=True)
     if frame.empty:
         raise DataError(f"{p}: has a header ({', '.join(c for c in frame.columns[:8] if c != '_line')}) but no data rows")
-    return RawTable(frame=frame, path=p, encoding=encoding, sha256=digest)
+    return RawTable(frame=frame, path=p, encoding=encoding, sha256=digest, separator=sep)
 
 
 def _find(columns: list[str], names: tuple[str, ...], given: str | None, what: str, path: Path) -> str:
@@ -171,13 +187,17 @@ def _find(columns: list[str], names: tuple[str, ...], given: str | None, what: s
     )
 
 
-def _numbers(text: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """(numbers, mask of cells that are text but not a number); thousands separators and common
-    missing-value marks are accepted."""
-    clean = text.astype("string").str.strip().str.replace(",", "", regex=False)
-    clean = clean.mask(clean.isin(["", "NA", "N/A", "NaN", "nan", "-", "—", "..", "…"]))
-    num = pd.to_numeric(clean, errors="coerce")
-    return num, clean.notna() & num.isna()
+def _decimal(forms: dict[str, CellForms], raw: RawTable, declared: str | None, declared_by: str,
+             notes: list[str]) -> str:
+    """The file's decimal mark (see :mod:`nqp_lib.data.numbers`), noted when any cell uses a separator."""
+    choice: DecimalChoice = decimal_mark(forms, raw.separator, declared, str(raw.path), declared_by)
+    if declared is not None or any(f.uses_marks for f in forms.values()):
+        notes.append(f"numbers read with a {choice.reason}")
+    return choice.mark
+
+
+def _with(mark: str) -> str:
+    return " with a decimal comma" if mark == "," else ""
 
 
 def read_panel(
@@ -186,6 +206,8 @@ def read_panel(
     year_col: str | None = None,
     columns: list[str] | None = None,
     sheet: str | int = 0,
+    decimal: str | None = None,
+    decimal_declared_by: str = "--decimal",
 ) -> Panel:
     """Read and validate a user panel file.
 
@@ -196,6 +218,9 @@ def read_panel(
     columns : variables that must be numeric (e.g. the columns an indicator system reads). Default: every
         non-key column. Other columns are dropped with a note.
     sheet : XLSX sheet name or index.
+    decimal : ``"."`` or ``","`` to declare the decimal mark of numbers written as text; default: chosen from
+        the cells and the separator as :mod:`nqp_lib.data.numbers` describes (an ambiguous file is refused).
+    decimal_declared_by : where ``decimal`` came from (an option, a sidecar key), for messages.
 
     Raises
     ------
@@ -261,11 +286,13 @@ def read_panel(
                 f"duplicate entries for unit {r['unit']!r}, year {int(r['year'])}, indicator {r['indicator']!r} "
                 f"(first at line {line[i]}); each unit-year-indicator must appear once"
             )
-        num, bad = _numbers(f[val])
-        for i in np.flatnonzero(bad.to_numpy())[:8]:
+        forms = {val: cell_forms(f[val])}
+        mark = _decimal(forms, raw, decimal, decimal_declared_by, notes)
+        num, bad = parse_numbers(forms[val], mark)
+        for i in np.flatnonzero(bad)[:8]:
             problems.add(f"line {line[i]} ({f['unit'].iat[i]} {f['year'].iat[i]} {f['indicator'].iat[i]}): "
-                         f"{f[val].iat[i]!r} is not a number")
-        for i in np.flatnonzero(np.isinf(num.to_numpy(dtype=float)))[:8]:
+                         f"{f[val].iat[i]!r} is not a number{_with(mark)}")
+        for i in np.flatnonzero(np.isinf(num))[:8]:
             problems.add(f"line {line[i]} ({f['unit'].iat[i]} {f['year'].iat[i]} {f['indicator'].iat[i]}): infinite value")
         problems.raise_if_any()
         wide = f.assign(value=num).pivot(index=["unit", "year"], columns="indicator", values="value").reset_index()
@@ -279,6 +306,8 @@ def read_panel(
             raise DataError(f"{src}: only key columns ({u}, {y}); add at least one indicator column")
         wide = f[["unit", "year", "_line", *other]]
         variables = other
+        forms = {c: cell_forms(wide[c]) for c in other}
+        mark = _decimal(forms, raw, decimal, decimal_declared_by, notes)
 
     dup = wide.duplicated(["unit", "year"], keep=False)
     if dup.any():
@@ -305,17 +334,16 @@ def read_panel(
         if layout == "long":
             out[col] = wide[col].to_numpy(dtype=float)
             continue
-        num, bad = _numbers(wide[col])
-        if columns is None and num.notna().sum() == 0 and bad.any():
+        arr, bad = parse_numbers(forms[col], mark)
+        if columns is None and np.isnan(arr).all() and bad.any():
             notes.append(f"text column {col!r} dropped (no numbers in it)")
             continue
-        for i in np.flatnonzero(bad.to_numpy())[:3]:
+        for i in np.flatnonzero(bad)[:3]:
             problems.add(f"column {col!r}, line {wline[i]} ({out['unit'].iat[i]} {out['year'].iat[i]}): "
-                         f"{wide[col].iat[i]!r} is not a number")
-        arr = num.to_numpy(dtype=float)
+                         f"{wide[col].iat[i]!r} is not a number{_with(mark)}")
         for i in np.flatnonzero(np.isinf(arr))[:3]:
             problems.add(f"column {col!r}, line {wline[i]} ({out['unit'].iat[i]} {out['year'].iat[i]}): infinite value")
-        if num.isna().all() and not bad.any():
+        if np.isnan(arr).all() and not bad.any():
             notes.append(f"column {col!r} is entirely empty")
         out[col] = arr
     problems.raise_if_any()
@@ -338,6 +366,16 @@ def read_panel(
         licence="",
     )
     return Panel(frame=out, columns=info, provenance=[prov], name=str(raw.path), notes=notes)
+
+
+def add_decimal_option(parser: Any) -> None:
+    """``--decimal {.,,}``: the decimal mark of numbers in a CSV, for every command that reads a panel."""
+    parser.add_argument(
+        "--decimal", choices=DECIMAL_MARKS, default=None,
+        help="decimal mark of numbers in the panel file: '.' or ','. Default: from the cells — '12,5' means a "
+             "decimal comma, '12.5' a decimal point — else ',' in a ';'-separated file and '.' otherwise; an "
+             "ambiguous file (e.g. '1,234' in a comma-separated file) is refused",
+    )
 
 
 def open_panel(spec: str | Path, columns: list[str] | None = None, **read_options: Any) -> Panel:

@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from nqp_lib.data.userpanel import add_decimal_option
 from nqp_lib.errors import DataError
 from nqp_lib.measure.index import CompositeIndex
 from nqp_lib.measure.options import choices
@@ -57,11 +58,11 @@ def _out_dir(value: str) -> Path:
     return out
 
 
-def _open(spec: str, system: IndicatorSystem) -> Any:
+def _open(spec: str, system: IndicatorSystem, **read_options: Any) -> Any:
     """The panel through the same reader as ``nqp check-data``, requiring the columns the system reads."""
     from nqp_lib.data.userpanel import open_panel
 
-    return open_panel(spec, columns=sorted(system.required_columns()))
+    return open_panel(spec, columns=sorted(system.required_columns()), **read_options)
 
 
 def _add_index_options(p: argparse.ArgumentParser) -> None:
@@ -93,6 +94,7 @@ def _add_index_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--exclude-units", dest="exclude_units", default=None, metavar="A,B",
                    help="units to leave out, comma-separated (e.g. 西藏), or 'auto': the units with an indicator "
                         "that has no value in any year")
+    add_decimal_option(p)
 
 
 def _index_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -103,7 +105,7 @@ def _index_options(args: argparse.Namespace) -> dict[str, Any]:
 
 def _fit(args: argparse.Namespace) -> tuple[CompositeIndex, Any]:
     system = load_system(args.system)
-    panel = _open(args.panel, system)
+    panel = _open(args.panel, system, decimal=args.decimal)
     index = CompositeIndex(system, **_index_options(args)).fit(panel)
     return index, panel
 
@@ -140,6 +142,20 @@ def run_measure(args: argparse.Namespace) -> int:
     files.append("options.json")
     _print_summary(result, out, files)
     return 0
+
+
+#: Monte Carlo draws accepted, the same bounds as ``nqp build``'s ``draws`` parameter.
+DRAWS = (10, 100_000)
+
+
+def _draws(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number from {DRAWS[0]} to {DRAWS[1]}, got {text!r}") from None
+    if not DRAWS[0] <= value <= DRAWS[1]:
+        raise argparse.ArgumentTypeError(f"must be a whole number from {DRAWS[0]} to {DRAWS[1]}, got {value}")
+    return value
 
 
 def _levels(value: str | None) -> list[str] | None:
@@ -199,7 +215,8 @@ def register(subparsers: Any) -> None:
                     "leave-one-indicator-out and weight noise around the index given by the options.",
     )
     _add_index_options(pu)
-    pu.add_argument("--draws", type=int, default=1000, help="Monte Carlo draws (default: 1000)")
+    pu.add_argument("--draws", type=_draws, default=1000,
+                    help=f"Monte Carlo draws, {DRAWS[0]}–{DRAWS[1]} as in nqp build (default: 1000)")
     pu.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     pu.add_argument("--normalisations", default=None, metavar="A,B",
                     help=f"normalisation levels (default: {','.join(DEFAULT_NORMALISATIONS)} + the nominal)")
