@@ -247,3 +247,15 @@ def test_uncertainty_draws_are_bounded_like_the_build(run_cli, draws, shown):
     res = run_cli("uncertainty", "provincial", "--draws", draws)
     assert res.code == 2
     assert f"argument --draws: must be a whole number from 10 to 100000, got {shown}" in res.err
+
+
+def test_workbook_that_unpacks_beyond_the_limit_is_refused_before_parsing(tmp_path):
+    import zipfile
+
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"<" + b" " * 5_000_000 + b">")  # 5 MB of spaces, ~5 kB packed
+    assert bomb.stat().st_size < 100_000
+    proc = run_bounded("check-data", bomb, env={"NQP_MAX_PANEL_MB": "1"})
+    assert proc.returncode == 2, proc.stderr
+    assert f"{bomb}: the workbook unpacks to 5.0 MB, more than 4 × the 1 MB limit" in proc.stderr

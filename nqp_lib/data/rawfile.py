@@ -20,8 +20,10 @@ characters (北京 → 鍖椾含) without an error.
 
 from __future__ import annotations
 
+import io
 import os
 import stat
+import zipfile
 from pathlib import Path
 
 from nqp_lib.errors import DataError
@@ -108,6 +110,28 @@ def read_bytes(path: str | Path, what: str = "a CSV or XLSX file") -> bytes:
     if len(data) > limit:
         raise _too_large(p, len(data), limit)
     return data
+
+
+#: A workbook's unpacked size may be this many times the size limit (sheet XML is ~4× the same CSV).
+WORKBOOK_FACTOR = 4
+
+
+def check_workbook_size(data: bytes, path: str | Path) -> None:
+    """Refuse a workbook (a zip archive) that would unpack to more than ``WORKBOOK_FACTOR`` × the size
+    limit, before any XML is parsed: a few kilobytes can unpack to gigabytes. Not-a-zip is left to the
+    workbook reader, which says so."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return
+    limit = size_limit() * WORKBOOK_FACTOR
+    if unpacked > limit:
+        raise DataError(
+            f"{path}: the workbook unpacks to {unpacked / 1e6:,.1f} MB, more than {WORKBOOK_FACTOR} × the "
+            f"{size_limit() / 1e6:,.0f} MB limit for a panel; save the sheet as CSV, or raise the limit with "
+            f"the environment variable {LIMIT_VARIABLE}"
+        )
 
 
 def _line_of(data: bytes, offset: int) -> int:

@@ -38,7 +38,7 @@ import pandas as pd
 from nqp_lib.data.package import Provenance
 from nqp_lib.data.panel import ColumnInfo, Panel, column_catalogue, provincial_panel
 from nqp_lib.data.numbers import DECIMAL_MARKS, CellForms, DecimalChoice, cell_forms, decimal_mark, parse_numbers
-from nqp_lib.data.rawfile import decode_text, read_bytes
+from nqp_lib.data.rawfile import check_workbook_size, decode_text, read_bytes
 from nqp_lib.data.regions import canonical_province
 from nqp_lib.errors import DataError
 
@@ -141,6 +141,7 @@ def read_table(path: str | Path, sheet: str | int = 0) -> RawTable:
         raise DataError(f"{p}: the file is empty; expected a header row and data rows")
     suffix = p.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
+        check_workbook_size(data, p)
         try:
             header = pd.read_excel(io.BytesIO(data), sheet_name=sheet, header=None, nrows=1, dtype=object, engine="openpyxl")
             frame = pd.read_excel(io.BytesIO(data), sheet_name=sheet, dtype=object, engine="openpyxl")
