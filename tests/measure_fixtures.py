@@ -14,8 +14,10 @@ def make_system(
     weights: dict[str, float] | None = None,
     dim_weights: dict[str, float] | None = None,
     sys_id: str = "toy",
+    conditions: dict[str, list[int]] | None = None,
 ) -> IndicatorSystem:
-    """A system whose indicator ids equal their panel columns. Default: 2 dimensions, 4 indicators, c is a cost."""
+    """A system whose indicator ids equal their panel columns. Default: 2 dimensions, 4 indicators, c is a cost.
+    ``conditions`` tags indicators with the article's formation conditions (default: none)."""
     dims = dims or {"alpha": ["a", "b"], "beta": ["c", "d"]}
     directions = directions if directions is not None else {"c": "-"}
     spec = {"id": sys_id, "name": {"zh": "测试", "en": "Test"}, "dimensions": []}
@@ -27,6 +29,8 @@ def make_system(
             ind = {"id": i, "name": {"zh": i, "en": i}, "column": i, "unit": "u", "direction": directions.get(i, "+")}
             if weights:
                 ind["weight"] = weights[i]
+            if conditions and i in conditions:
+                ind["conditions"] = conditions[i]
             dim["indicators"].append(ind)
         spec["dimensions"].append(dim)
     return system_from_dict(spec, source="test")

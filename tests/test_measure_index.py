@@ -372,3 +372,23 @@ def test_options_are_recorded():
     assert o["system"]["id"] == "synthetic" and o["panel"] == {"rows": 36, "units": 9, "years": [2011, 2014]}
     assert "population" in o["conventions"]["sigma"]
     assert o["mode"] == "fit"
+
+
+def test_transform_matrix_scores_indicator_values_as_transform_scores_the_panel():
+    panel = synthetic_panel(8, 3, 5, seed=2)
+    system = synthetic_system(5, n_dims=2)
+    for options in ({}, {"aggregate": "topsis", "hierarchy": "hierarchical"}, {"scope": "per-year", "normalise": "rank"}):
+        idx = CompositeIndex(system, **options).fit(panel)
+        moved = panel.copy()
+        moved["x02"] = moved["x02"] * 1.7
+        via_panel = idx.transform(moved).scores
+        matrix = idx.result_.matrix.copy()
+        matrix["x02"] = matrix["x02"] * 1.7
+        via_matrix = idx.transform_matrix(matrix).scores
+        np.testing.assert_allclose(via_matrix["score"], via_panel["score"], rtol=0, atol=1e-12)
+        assert (via_matrix["rank"] == via_panel["rank"]).all()
+    with pytest.raises(ParameterError, match="no column 'x04'"):
+        idx.transform_matrix(matrix.drop(columns="x04"))
+    matrix.loc[0, "x01"] = np.nan
+    with pytest.raises(MethodError, match="missing values in x01"):
+        idx.transform_matrix(matrix)

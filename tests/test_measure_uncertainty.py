@@ -124,3 +124,32 @@ def test_bad_arguments(index, kwargs, match):
 def test_needs_a_fitted_index():
     with pytest.raises(ParameterError, match="fit"):
         uncertainty(CompositeIndex(SYSTEM), 20)
+
+
+def test_transform_scores_new_rows_as_each_draw_would(index):
+    # the fitted rows give back the draws' scores exactly
+    u = uncertainty(index, 40, seed=5)
+    a = index.result_.arrays
+    np.testing.assert_array_equal(u.transform(a.raw, a.years), u.draw_scores)
+    # changed rows: each draw (no noise, nothing left out) is the index refitted with the drawn options, so its
+    # transform of a changed row equals that refit's transform (fitted bounds, weights and TOPSIS points)
+    u = uncertainty(index, 24, seed=3, exclude_probability=0.0, weight_noise=0.0)
+    matrix = index.result_.matrix.copy()
+    matrix.loc[matrix["unit"] == "P003", "x01"] *= 2.5  # beyond the fitted range for some draws
+    matrix.loc[matrix["unit"] == "P007", "x03"] *= 0.5
+    new = u.transform(matrix[a.indicators].to_numpy(), matrix["year"].to_numpy())
+    for d in (0, 5, 11, 23):
+        row = u.design.iloc[d]
+        ref = index.variant(normalise=row["normalise"], weights=row["weights"], aggregate=row["aggregate"],
+                            zeros=row["zeros"]).transform_matrix(matrix)
+        np.testing.assert_allclose(new[:, d], ref.scores["score"], rtol=1e-10, atol=1e-14)
+    with pytest.raises(ParameterError, match="indicator values"):
+        u.transform(a.raw[:, :3], a.years)
+
+
+def test_transform_per_year_picks_each_year_s_draw_parameters(index):
+    u = uncertainty(index.variant(scope="per-year"), 20, seed=2)
+    a = index.result_.arrays
+    np.testing.assert_array_equal(u.transform(a.raw, a.years), u.draw_scores)
+    with pytest.raises(ParameterError, match="not fitted"):
+        u.transform(a.raw[:2], [1990, 1990])

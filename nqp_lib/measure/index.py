@@ -284,9 +284,33 @@ class CompositeIndex:
         Ranks are within each year of ``panel``.
         """
         self._check_fitted()
-        opts, system = self.options_, self.system_
+        opts = self.options_
         excluded = self.excluded_ if opts.exclude_units == (AUTO,) else opts.exclude_units  # the units fit left out
-        data = indicator_data(system, panel, opts.impute, opts.years, excluded)
+        return self._transform_data(indicator_data(self.system_, panel, opts.impute, opts.years, excluded))
+
+    def transform_matrix(self, matrix: pd.DataFrame) -> IndexResult:
+        """Score indicator values directly with the fitted normalisation parameters, weights and TOPSIS points.
+
+        ``matrix`` has ``unit``, ``year`` and one column per indicator id of the system (the layout of
+        ``result_.matrix``), with no missing cell; nothing is evaluated, imputed or left out. This is
+        :meth:`transform` from the indicator matrix on: a scenario that moves an indicator's value — a
+        formula indicator, or a cell the fit imputed — scores the same as a panel holding those values.
+        """
+        self._check_fitted()
+        ids = list(self.result_.arrays.indicators)
+        for key in ("unit", "year", *ids):
+            if key not in matrix.columns:
+                raise ParameterError(f"transform_matrix: no column {key!r}; give unit, year and the indicators {ids}")
+        values = matrix[ids].to_numpy(dtype=float)
+        if np.isnan(values).any():
+            bad = [i for i, b in zip(ids, np.isnan(values).any(axis=0)) if b]
+            raise MethodError(f"transform_matrix: missing values in {', '.join(bad)}; score complete rows only")
+        data = IndicatorData(matrix["unit"].to_numpy(), matrix["year"].to_numpy().astype(int), values, ids,
+                             None, "none")
+        return self._transform_data(data)
+
+    def _transform_data(self, data: IndicatorData) -> IndexResult:
+        opts, system = self.options_, self.system_
         notes: list[str] = []
         _fixed(system, opts, notes)
         setup = _Setup(opts, self.directions_, self.dims_, system.dimension_ids, *self.fixed_)

@@ -61,6 +61,7 @@ import pandas as pd
 
 from nqp_lib.errors import MethodError, ParameterError
 from nqp_lib.measure.aggregate import AGGREGATORS, score_block
+from nqp_lib.measure.draws import DrawModels
 from nqp_lib.measure.index import CompositeIndex
 from nqp_lib.measure.normalise import NORMALISERS, ZERO_HANDLERS, handle_zeros, normalise
 from nqp_lib.measure.ranks import rank_within_years
@@ -97,6 +98,8 @@ class UncertaintyResult:
     draw_ranks : ndarray (n × draws)
         The rank of every unit-year in every draw (rows as in ``ranks``).
     draw_scores : ndarray (n × draws)
+    models : DrawModels
+        What each draw learned (normalisation parameters, weights, TOPSIS points), for :meth:`transform`.
     mean_abs_shift : float
         Mean over draws and unit-years of |rank − nominal rank| (Saisana et al. 2005's R̄_S, averaged).
     options : dict
@@ -112,6 +115,18 @@ class UncertaintyResult:
     mean_abs_shift: float
     options: dict[str, Any]
     notes: list[str] = field(default_factory=list)
+    models: DrawModels | None = None
+
+    def transform(self, values: np.ndarray, years: Sequence[int]) -> np.ndarray:
+        """Score new rows of raw indicator values as every draw would: each draw's fitted normalisation
+        parameters, weights and TOPSIS points, as :meth:`CompositeIndex.transform` does for the nominal index.
+
+        ``values`` is r × m (indicators in the order of the index's result), ``years`` the year of each row
+        (which picks the scope block of a per-year index). Returns r × draws. Scoring the fitted rows
+        reproduces :attr:`draw_scores`; scoring a changed row gives the score that draw would give it in a
+        what-if, so the draws' ranks of a scenario give its rank interval.
+        """
+        return self.models.transform(np.asarray(values, dtype=float), np.asarray(years))
 
     @property
     def driver(self) -> str:
@@ -231,12 +246,14 @@ def uncertainty(
 
     # normalised matrices, once per (block, normalisation, zero handling)
     normalised: dict[tuple[int, int], np.ndarray] = {}
+    models = DrawModels(index.directions_, dims, K, opts.hierarchy, opts.shift, opts.ddof, list(a.scope_keys),
+                        norms, zs, aggs, int(draws))
     adjusted: dict[tuple[int, int, int], np.ndarray] = {}
     nonneg: dict[tuple[int, int], bool] = {}
     for b, rows in enumerate(blocks):
         x = X[rows]
         for i, nm in enumerate(norms):
-            xn, _ = normalise(x, index.directions_, nm, ddof=opts.ddof)
+            xn, models.params[(b, i)] = normalise(x, index.directions_, nm, ddof=opts.ddof)
             normalised[(b, i)] = xn
             for z, zn in enumerate(zs):
                 xa = handle_zeros(xn, zn, opts.shift)
@@ -347,6 +364,7 @@ def uncertainty(
             sc = score_block(xa, final[idx], within[idx], dimw[idx], dims, K, aggs[f_agg[d0]], opts.hierarchy,
                              with_dimensions=False)
             scores[np.ix_(rows, idx)] = sc.total
+            models.batches.append((b, idx, f_norm[d0], f_zero[d0], f_agg[d0], final[idx], within[idx], dimw[idx], sc))
     ranks = rank_within_years(scores, years)
 
     # statistics
@@ -419,4 +437,5 @@ def uncertainty(
     return UncertaintyResult(
         ranks=ranks_df, sensitivity=sens, sensitivity_by_unit=by_unit_df, design=design, draw_ranks=ranks,
         draw_scores=scores, mean_abs_shift=float(shift.mean()), options=options, notes=notes + list(res.notes),
+        models=models,
     )
