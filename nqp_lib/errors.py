@@ -32,3 +32,7 @@ class ParameterError(NqpError):
 
 class MethodError(NqpError):
     """A method cannot be applied to the given data (e.g. zero variance, logs of negatives)."""
+
+
+class LedgerError(DataError):
+    """The article's claims ledger (``data/claims.csv``) is malformed or names what does not exist."""
