@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "nqp_lib.measure.command",  # measure, uncertainty
     "nqp_lib.disparity.command",  # disparity
     "nqp_lib.checkdata",  # check-data
+    "nqp_lib.claims.command",  # claims
 )
 
 

@@ -20,7 +20,7 @@ def test_descriptor_describes_every_resource_completely(shared_data):
         for key in ("name", "path", "origin", "citation", "licenses", "gaps", "schema"):
             assert res.get(key), f"{res['name']} lacks {key}"
         assert res["schema"]["primaryKey"], res["name"]
-        header = (shared_data / res["path"]).read_text(encoding="utf-8").splitlines()[0].split(",")
+        header = (shared_data / res["path"]).read_text(encoding=res.get("encoding", "utf-8")).splitlines()[0].split(",")
         declared = [f["name"] for f in res["schema"]["fields"]]
         assert header == declared, f"{res['name']}: descriptor fields differ from the file header"
         for field in res["schema"]["fields"]:

@@ -95,11 +95,11 @@ def _key(*keys: str) -> str:
     return "+".join(parts) or "as_stated"
 
 
-def _decide(c: Claim, readings: list[Reading], tol: float | None, proxy: bool, opts: dict[str, Any]) -> ClaimResult:
+def _decide(c: Claim, readings: list[Reading], tol: float | None, proxy: bool, opts: dict[str, Any], lang: str) -> ClaimResult:
     primary = [r for r in readings if r.primary]
     chosen = next((r for r in primary if r.outcome in POSITIVE), primary[0])
     return ClaimResult(c, chosen.outcome, tuple(readings), chosen.key, chosen.compared, chosen.arithmetic,
-                       "; ".join(chosen.sources), proxy, c.reason or "", tol, opts)
+                       "; ".join(chosen.sources), proxy, c.reason(lang), tol, opts)
 
 
 def _not_checkable(c: Claim, reason: str, opts: dict[str, Any] | None = None) -> ClaimResult:
@@ -178,7 +178,7 @@ def _check_data(c: Claim, lang: str) -> ClaimResult:
             outcome = "agrees" if target.lo <= v <= target.hi else "differs"
             readings.append(Reading(_key(okey, tkey), oprim and tprim, v, None, outcome,
                                     f"{text} vs {ttext} → {label(outcome, lang)}", sources))
-    return _decide(c, readings, tol, proxy, opts)
+    return _decide(c, readings, tol, proxy, opts, lang)
 
 
 # --------------------------------------------------------------------------- arithmetic checks
@@ -230,13 +230,13 @@ def _check_arithmetic(c: Claim, ledger: Ledger, lang: str) -> ClaimResult:
             outcome = "consistent" if ok else "inconsistent"
             readings.append(Reading(_key(rkey, tkey), i == 0 and tprim, at_point, (ev.value.lo, ev.value.hi), outcome,
                                     f"{text} → {label(outcome, lang)}", ev.sources))
-    return _decide(c, readings, tol, False, opts)
+    return _decide(c, readings, tol, False, opts, lang)
 
 
 def check_claim(c: Claim, ledger: Ledger, lang: str = "zh") -> ClaimResult:
     """The outcome of one claim of ``ledger``."""
     if c.check == "none":
-        return _not_checkable(c, c.reason or "")
+        return _not_checkable(c, c.reason(lang))
     if c.check == "data":
         return _check_data(c, lang)
     return _check_arithmetic(c, ledger, lang)

@@ -14,7 +14,7 @@ Columns (see ``docs/claims.md`` for the full rules):
   ``gap_pp``, ``rank``), ``tolerance``;
 - for ``arithmetic``: ``expression`` (:mod:`nqp_lib.claims.expressions`), ``compare`` (``equal`` or
   ``exceeds``), ``tolerance``;
-- ``reason``: required for ``none`` (why not checkable), a note otherwise.
+- ``reason_zh``/``reason_en``: required for ``none`` (why not checkable), a note otherwise.
 
 Outcomes are never stored here: :func:`nqp_lib.claims.check_claims` computes them from the shipped data.
 Every error names the file, the row and the column.
@@ -30,12 +30,12 @@ from typing import Any
 import pandas as pd
 
 from nqp_lib.claims.expressions import Interval, check_expression, split_readings
-from nqp_lib.claims.text import has_label
+from nqp_lib.claims.text import has_label, label
 from nqp_lib.data.growth import crossed_break
 from nqp_lib.data.package import PROJECT_ROOT, resource, sha256_of
 from nqp_lib.data.series import series_info
 from nqp_lib.data.tables import cell_error, optional, read_table, text_field
-from nqp_lib.data.units import UNITS, conversion
+from nqp_lib.data.units import UNITS, conversion, unit_label
 from nqp_lib.errors import DataError, LedgerError, ParameterError
 
 LEDGER_CSV = PROJECT_ROOT / "data" / "claims.csv"
@@ -75,7 +75,8 @@ SCHEMA = {
         text_field("compare", enum=[*DATA_COMPARES, *ARITHMETIC_COMPARES]),
         text_field("tolerance", pattern=r"\d+(\.\d+)?"),
         text_field("expression"),
-        text_field("reason"),
+        text_field("reason_zh"),
+        text_field("reason_en"),
     ],
     "primaryKey": ["id"],
 }
@@ -122,11 +123,16 @@ class Claim:
     compare: str | None
     tolerance: float | None
     expression: str | None
-    reason: str | None
+    reason_zh: str | None
+    reason_en: str | None
     row: int  # line in the file (header = 1)
 
     def label(self, lang: str = "zh") -> str:
         return self.label_zh if lang == "zh" else self.label_en
+
+    def reason(self, lang: str = "zh") -> str:
+        """Why the claim is not checkable, or a note on its check ("" if none)."""
+        return (self.reason_zh if lang == "zh" else self.reason_en) or ""
 
     @property
     def scope(self) -> str | None:
@@ -143,11 +149,13 @@ class Claim:
         """The interval this claim stands for inside another claim's arithmetic."""
         return Interval.around(self.value, self.precision)
 
-    def stated(self) -> str:
-        """The figure as the article gives it, e.g. '<10 %', '2.5–4 %', '44 万亿元 (about)'."""
-        prefix = {"lt": "<", "gt": ">"}.get(self.bound, "")
+    def stated(self, lang: str = "zh") -> str:
+        """The figure as the article gives it, e.g. '<10 %', '2.5–4 %', '≈44 万亿元', '第2位'."""
+        if self.unit == "rank":
+            return label("target_rank", lang, v=self.value_text)
+        prefix = {"lt": "<", "gt": ">", "about": "≈"}.get(self.bound, "")
         text = f"{self.value_text}–{self.value_high:g}" if self.bound == "range" else self.value_text
-        return f"{prefix}{text} {self.unit}" + (" (≈)" if self.bound == "about" else "")
+        return f"{prefix}{text} {unit_label(self.unit, lang)}"
 
 
 @dataclass(frozen=True)
@@ -187,7 +195,8 @@ def _claim(r: pd.Series, row: int) -> Claim:
         bound=r["bound"], unit=r["unit"], measure=r["measure"], basis=optional(r["basis"]), ref_year=num("ref_year"),
         source_named=optional(r["source_named"]), check=r["check"], series=optional(r["series"]),
         economy=optional(r["economy"]), year=num("year"), base_year=num("base_year"), compare=optional(r["compare"]),
-        tolerance=None if tol is None else float(tol), expression=optional(r["expression"]), reason=optional(r["reason"]),
+        tolerance=None if tol is None else float(tol), expression=optional(r["expression"]),
+        reason_zh=optional(r["reason_zh"]), reason_en=optional(r["reason_en"]),
         row=row,
     )
 
@@ -207,9 +216,11 @@ def _validate_row(c: Claim, by_id: dict[str, Claim], path: Path, frame: pd.DataF
     if c.value_high is not None and c.value_high <= c.value:
         raise fail("value_high", f"must be above value {c.value_text}")
     filled = {k: getattr(c, k) for k in ("series", "economy", "year", "base_year", "expression")}
+    if (c.reason_zh is None) != (c.reason_en is None):
+        raise fail("reason_zh" if c.reason_zh is None else "reason_en", "give the reason or note in both languages")
     if c.check == "none":
-        if not c.reason:
-            raise fail("reason", "a claim that is not checked needs a one-line reason")
+        if not c.reason_en:
+            raise fail("reason_en", "a claim that is not checked needs a one-line reason (reason_zh and reason_en)")
         extra = [k for k, v in filled.items() if v is not None] + (["compare"] if c.compare else [])
         if extra:
             raise fail(extra[0], "a claim with check 'none' has no series, economy, year, expression or compare")
@@ -230,10 +241,18 @@ def _validate_data(c: Claim, fail: Any) -> None:
         raise fail("expression", "a data check has no expression")
     if c.compare not in DATA_COMPARES:
         raise fail("compare", f"a data check compares by one of {', '.join(DATA_COMPARES)}")
+    if c.economy == OECD_BOTH and c.compare != "gap_pp":
+        raise fail("economy", "'OECD' (both averages) is only used for gaps; name OED or OECD_MEAN")
     try:
         s = series_info(c.series, c.scope)
     except ParameterError as exc:
-        raise fail("series", str(exc)) from None
+        other = "international" if c.scope == "national" else "national"
+        try:
+            series_info(c.series, other)
+        except ParameterError:
+            raise fail("series", str(exc)) from None
+        hint = "name an economy" if other == "international" else "leave economy blank"
+        raise fail("series", f"{c.series!r} is a{'n' if other == 'international' else ''} {other} series: {hint}") from None
     if s.measure != c.measure and s.proxy_for != c.measure:
         raise fail("series", f"{s.id!r} measures {s.measure!r}, but the claim measures {c.measure!r} "
                              f"(and the series is not declared a proxy for it); they must not be compared")
@@ -258,8 +277,6 @@ def _validate_data(c: Claim, fail: Any) -> None:
             conversion(s.unit, c.unit)
         except DataError as exc:
             raise fail("unit", f"series {s.id!r} is in {s.unit!r}: {exc}") from None
-    if c.economy == OECD_BOTH and c.compare != "gap_pp":
-        raise fail("economy", "'OECD' (both averages) is only used for gaps; name OED or OECD_MEAN")
 
 
 def _resources(s: Any) -> list[str]:

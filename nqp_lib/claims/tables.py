@@ -10,7 +10,7 @@ from nqp_lib.data.units import unit_label
 from nqp_lib.errors import ParameterError
 
 COLUMNS = [
-    "id", "section", "condition", "claim", "value", "value_high", "bound", "unit", "ref_year", "source_named",
+    "id", "section", "condition", "claim", "stated", "value", "value_high", "bound", "unit", "ref_year", "source_named",
     "check", "outcome", "outcome_label", "proxy", "reading", "reading_label", "compared", "arithmetic", "source",
     "reason", "readings",
 ]
@@ -25,7 +25,7 @@ def results_frame(results: list[ClaimResult], lang: str = "zh") -> pd.DataFrame:
         c = r.claim
         chosen = next((x for x in r.readings if x.key == r.reading), None)
         rows.append({
-            "id": c.id, "section": c.section, "condition": c.condition, "claim": c.label(lang), "value": c.value,
+            "id": c.id, "section": c.section, "condition": c.condition, "claim": c.label(lang), "stated": c.stated(lang), "value": c.value,
             "value_high": c.value_high, "bound": c.bound, "unit": unit_label(c.unit, lang), "ref_year": c.ref_year,
             "source_named": c.source_named or "", "check": c.check, "outcome": r.outcome,
             "outcome_label": r.outcome_label(lang), "proxy": r.proxy, "reading": r.reading or "",

@@ -1,8 +1,13 @@
 """Data layer: the data root and descriptor, validated loading with provenance, regions, the provincial
-panel, user panels and imputation. Everything that reads a source file goes through here."""
+panel, user panels and imputation; China's national series and international comparisons. Everything that
+reads a source file goes through here."""
 
+from nqp_lib.data.economies import Economy, economy, oecd_members, peers
+from nqp_lib.data.growth import Growth, growth
 from nqp_lib.data.impute import METHODS as IMPUTE_METHODS
 from nqp_lib.data.impute import Imputation, impute
+from nqp_lib.data.international import OecdAverage, Rank, countries, oecd_average, oecd_averages, rank
+from nqp_lib.data.national import national
 from nqp_lib.data.package import (
     Provenance,
     data_root,
@@ -13,9 +18,12 @@ from nqp_lib.data.package import (
 )
 from nqp_lib.data.panel import ColumnInfo, Panel, provincial_panel
 from nqp_lib.data.regions import canonical_province, contiguity_matrix, load_regions, province_names
+from nqp_lib.data.series import Series, series_info
 
 __all__ = [
-    "IMPUTE_METHODS", "ColumnInfo", "Imputation", "Panel", "Provenance", "canonical_province",
-    "contiguity_matrix", "data_root", "impute", "load", "load_regions", "provenance_table",
-    "province_names", "provincial_panel", "resource_names", "used_resources",
+    "IMPUTE_METHODS", "ColumnInfo", "Economy", "Growth", "Imputation", "OecdAverage", "Panel", "Provenance", "Rank",
+    "Series", "canonical_province", "contiguity_matrix", "countries", "data_root", "economy", "growth", "impute",
+    "load", "load_regions", "national", "oecd_average", "oecd_averages", "oecd_members", "peers",
+    "provenance_table", "province_names", "provincial_panel", "rank", "resource_names", "series_info",
+    "used_resources",
 ]

@@ -30,7 +30,8 @@ import numpy as np
 import pandas as pd
 
 from nqp_lib.data.economies import OECD_AGGREGATE, OECD_MEAN, Economy, aggregate_codes, economy, oecd_members, resolve
-from nqp_lib.data.package import Provenance, load
+from nqp_lib.data import readers
+from nqp_lib.data.package import Provenance
 from nqp_lib.data.series import Series, series_info
 from nqp_lib.data.units import fmt, unit_label
 from nqp_lib.errors import DataError, ParameterError
@@ -85,27 +86,26 @@ READERS: dict[str, Callable[[pd.DataFrame], pd.DataFrame]] = {
     "pwt": read_pwt,
     "owid_internet": read_owid,
 }
+for _name, _reader in READERS.items():
+    readers.register(_name, _reader)
 
 
-@lru_cache(maxsize=4)
-def _tidy_cached(name: str, sha256: str) -> pd.DataFrame:
-    return READERS[name](load(name))
-
-
-def _tidy(name: str) -> tuple[pd.DataFrame, Provenance]:
-    prov = load(name).attrs["provenance"]
-    return _tidy_cached(name, prov.sha256), prov
-
-
-def values(indicator: str | Series) -> tuple[pd.DataFrame, list[Provenance]]:
-    """(economy, year, value) of a series for every economy the source has, and the resources read."""
-    s = indicator if isinstance(indicator, Series) else series_info(indicator, "international")
+def _stamps(s: Series) -> tuple[tuple[str, float, int], ...]:
+    """File stamps of every resource a series reads (cache keys: a changed file invalidates)."""
     if not s.derived:
-        tidy, prov = _tidy(s.resource)
-        rows = tidy[tidy["code"] == s.code]
+        return (readers.stamp(s.resource),)
+    return tuple(st for ref in s.inputs() for st in _stamps(series_info(ref, "international")))
+
+
+@lru_cache(maxsize=64)
+def _values_cached(series_id: str, stamps: tuple) -> tuple[pd.DataFrame, tuple[Provenance, ...]]:
+    s = series_info(series_id, "international")
+    if not s.derived:
+        table, prov = readers.tidy(s.resource)
+        rows = table[table["code"] == s.code]
         if rows.empty:
             raise DataError(f"international series {s.id!r}: code {s.code!r} not found in resource {s.resource!r}")
-        return rows[["economy", "year", "value"]].reset_index(drop=True), [prov]
+        return rows[["economy", "year", "value"]].reset_index(drop=True), (prov,)
     wide, provs = None, []
     for ref in s.inputs():
         part, p = values(ref)
@@ -114,7 +114,17 @@ def values(indicator: str | Series) -> tuple[pd.DataFrame, list[Provenance]]:
         wide = part if wide is None else wide.merge(part, on=["economy", "year"], how="inner")
     wide = wide.reset_index(drop=True)
     wide["value"] = evaluate_formula(s.formula, wide, f"series {s.id}")
-    return wide.dropna(subset=["value"])[["economy", "year", "value"]], provs
+    return wide.dropna(subset=["value"])[["economy", "year", "value"]].reset_index(drop=True), tuple(provs)
+
+
+def values(indicator: str | Series) -> tuple[pd.DataFrame, list[Provenance]]:
+    """(economy, year, value) of a series for every economy the source has, and the resources read.
+
+    The frame is shared between calls: filter it, never modify it in place.
+    """
+    s = indicator if isinstance(indicator, Series) else series_info(indicator, "international")
+    frame, provs = _values_cached(s.id, _stamps(s))
+    return frame, list(provs)
 
 
 def _years(years: int | Iterable[int] | None) -> list[int] | None:
@@ -123,14 +133,6 @@ def _years(years: int | Iterable[int] | None) -> list[int] | None:
     if isinstance(years, (int, np.integer)):
         return [int(years)]
     return [int(y) for y in years]
-
-
-def _member_list(year: int, membership: str, members: Sequence[str] | None) -> list[str]:
-    if members is not None:
-        return [economy(m).code for m in members]
-    if membership not in MEMBERSHIPS:
-        raise ParameterError(f"membership must be one of {', '.join(MEMBERSHIPS)}, got {membership!r}")
-    return oecd_members(None if membership == "current" else year)
 
 
 @dataclass(frozen=True)
@@ -143,54 +145,97 @@ class OecdAverage:
     value: float
     n_members: int | None  # members with data (None for the World Bank's own aggregate)
     n_total: int
-    members: tuple[str, ...]  # members averaged
-    weight: str | None
+    members: tuple[str, ...]  # members averaged (for the World Bank aggregate: today's members)
+    weight: str | None  # the weight series of a weighted mean nqp computed
     source: str
     options: dict[str, Any]
 
     def label(self, lang: str = "zh") -> str:
-        if self.method == "simple":
-            return method_label("simple_mean", lang, n=self.n_members, total=self.n_total)
-        if self.weight is None:
-            return method_label("wb_aggregate", lang)
-        w = series_info(self.weight, "international").name(lang)
-        return method_label("weighted_mean", lang, n=self.n_members, total=self.n_total, weight=w)
+        return _average_label(self.method, self.weight, self.n_members, self.n_total, lang)
 
 
-def oecd_average(indicator: str, year: int, method: str = "simple", membership: str = "current",
-                 members: Sequence[str] | None = None) -> OecdAverage:
-    """The OECD average of ``indicator`` in ``year`` read as ``method`` (``"aggregate"`` or ``"simple"``).
+def _average_label(method: str, weight: str | None, n: int | None, total: int, lang: str) -> str:
+    if method == "simple":
+        return method_label("simple_mean", lang, n=n, total=total)
+    if weight is None:
+        return method_label("wb_aggregate", lang)
+    return method_label("weighted_mean", lang, n=n, total=total, weight=series_info(weight, "international").name(lang))
 
-    ``members`` restricts the average to given economies (e.g. to check it by hand). Raises a
-    :class:`DataError` when no member has data, and a :class:`ParameterError` for an aggregate the source
-    cannot give (no ``OED`` row and no ``aggregate_weight`` in ``data/series.csv``).
+
+def _members(membership: str, members: tuple[str, ...] | None) -> tuple[dict[str, int], int]:
+    """Members to average (code → accession year; 0 = counted every year) and how many there are today."""
+    if members is not None:
+        return {c: 0 for c in members}, len(members)
+    if membership not in MEMBERSHIPS:
+        raise ParameterError(f"membership must be one of {', '.join(MEMBERSHIPS)}, got {membership!r}")
+    acc = {c: economy(c).oecd_accession or 0 for c in oecd_members(None)}
+    return (acc if membership == "as_of_year" else dict.fromkeys(acc, 0)), len(acc)
+
+
+@lru_cache(maxsize=64)
+def _oecd_cached(series_id: str, method: str, membership: str, members: tuple[str, ...] | None,
+                 stamps: tuple) -> pd.DataFrame:
+    s = series_info(series_id, "international")
+    data, _ = values(s)
+    acc, total = _members(membership, members)
+    if method == "aggregate" and members is None and (data["economy"] == OECD_AGGREGATE).any():
+        rows = data[data["economy"] == OECD_AGGREGATE]
+        return pd.DataFrame({"year": rows["year"].to_numpy(), "value": rows["value"].to_numpy(), "n_members": pd.NA,
+                             "n_total": total, "members": [tuple(acc)] * len(rows), "weight": None})
+    mine = data[data["economy"].isin(list(acc))].dropna(subset=["value"])
+    mine = mine[mine["year"].to_numpy() >= mine["economy"].map(acc).to_numpy()]
+    weight = None
+    if method == "aggregate":
+        if s.aggregate_weight is None:
+            raise ParameterError(f"{s.id}: the source has no OECD aggregate and data/series.csv gives no "
+                                 f"aggregate_weight; use method='simple'")
+        weight = s.aggregate_weight
+        w, _ = values(weight)
+        mine = mine.merge(w.rename(columns={"value": "w"}), on=["economy", "year"]).dropna(subset=["w"])
+        mine = mine.assign(wx=mine["w"] * mine["value"])
+    out = []
+    for year, grp in mine.groupby("year"):
+        value = grp["wx"].sum() / grp["w"].sum() if weight else grp["value"].mean()
+        n_total = total if membership == "current" or members is not None else sum(1 for a in acc.values() if a <= year)
+        out.append({"year": int(year), "value": float(value), "n_members": len(grp), "n_total": n_total,
+                    "members": tuple(grp["economy"]), "weight": weight})
+    return pd.DataFrame(out, columns=["year", "value", "n_members", "n_total", "members", "weight"])
+
+
+def oecd_averages(indicator: str, method: str = "simple", membership: str = "current",
+                  members: Sequence[str] | None = None) -> pd.DataFrame:
+    """Every year's OECD average of ``indicator`` read as ``method`` (``"aggregate"`` or ``"simple"``).
+
+    Columns ``year, value, n_members, n_total, members, weight``: ``n_members`` members had a value that
+    year (``<NA>`` for the World Bank's own aggregate), of ``n_total``; ``weight`` names the weight series
+    of a weighted mean nqp computed. ``members`` restricts the average to given economies (e.g. to check it
+    by hand). The frame is shared between calls: never modify it in place.
     """
     if method not in METHODS:
         raise ParameterError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
     s = series_info(indicator, "international")
-    data, _ = values(s)
-    listed = _member_list(year, membership, members)
-    opts = {"method": method, "membership": membership, "members": None if members is None else tuple(listed)}
-    source = s.source("en")
-    at = data[data["year"] == year].set_index("economy")["value"]
-    if method == "aggregate" and members is None and OECD_AGGREGATE in at.index:
-        return OecdAverage(s.id, year, method, float(at[OECD_AGGREGATE]), None, len(listed), tuple(listed), None, source, opts)
-    have = [m for m in listed if m in at.index and pd.notna(at[m])]
-    if not have:
-        raise DataError(f"{s.id}: no OECD member has a value in {year}")
-    if method == "simple":
-        return OecdAverage(s.id, year, method, float(at[have].mean()), len(have), len(listed), tuple(have), None, source, opts)
-    if s.aggregate_weight is None:
-        raise ParameterError(f"{s.id}: the source has no OECD aggregate and data/series.csv gives no aggregate_weight; "
-                             f"use method='simple'")
-    wdata, _ = values(s.aggregate_weight)
-    w = wdata[wdata["year"] == year].set_index("economy")["value"]
-    both = [m for m in have if m in w.index and pd.notna(w[m])]
-    if not both:
-        raise DataError(f"{s.id}: no OECD member has both a value and a weight ({s.aggregate_weight}) in {year}")
-    x, wt = at[both].to_numpy(float), w[both].to_numpy(float)
-    return OecdAverage(s.id, year, method, float((wt * x).sum() / wt.sum()), len(both), len(listed), tuple(both),
-                       s.aggregate_weight, source, opts)
+    key = None if members is None else tuple(economy(m).code for m in members)
+    stamps = _stamps(s) + (_stamps(series_info(s.aggregate_weight, "international")) if s.aggregate_weight else ())
+    return _oecd_cached(s.id, method, membership, key, stamps)
+
+
+def oecd_average(indicator: str, year: int, method: str = "simple", membership: str = "current",
+                 members: Sequence[str] | None = None) -> OecdAverage:
+    """The OECD average of ``indicator`` in ``year`` read as ``method`` (see :func:`oecd_averages`).
+
+    Raises a :class:`DataError` when no member has a value that year, and a :class:`ParameterError` for an
+    aggregate the source cannot give (no ``OED`` row and no ``aggregate_weight`` in ``data/series.csv``).
+    """
+    s = series_info(indicator, "international")
+    table = oecd_averages(s.id, method, membership, members)
+    row = table[table["year"] == int(year)]
+    if row.empty:
+        raise DataError(f"{s.id}: no OECD {method} average for {year} (no member has a value)")
+    r = row.iloc[0]
+    n = None if pd.isna(r["n_members"]) else int(r["n_members"])
+    opts = {"method": method, "membership": membership, "members": None if members is None else tuple(members)}
+    return OecdAverage(s.id, int(year), method, float(r["value"]), n, int(r["n_total"]), tuple(r["members"]),
+                       r["weight"], s.source("en"), opts)
 
 
 def countries(indicator: str, economies: str | Sequence[str] | None = None, years: int | Iterable[int] | None = None,
@@ -231,15 +276,11 @@ def _economy_rows(s: Series, e: Economy, data: pd.DataFrame, lang: str, membersh
     rows = data[data["economy"] == e.code]
     if e.code == OECD_MEAN or (e.code == OECD_AGGREGATE and rows.empty and s.aggregate_weight):
         method = "simple" if e.code == OECD_MEAN else "aggregate"
-        recs = []
-        for year in sorted(data["year"].unique()):
-            try:
-                avg = oecd_average(s.id, int(year), method, membership)
-            except DataError:
-                continue
-            recs.append({"economy": e.code, "year": int(year), "value": avg.value, "method": avg.label(lang),
-                         "n_members": avg.n_members})
-        return pd.DataFrame(recs)
+        table = oecd_averages(s.id, method, membership)
+        table = table[table["year"].isin(data["year"].unique())]
+        labels = [_average_label(method, r.weight, r.n_members, r.n_total, lang) for r in table.itertuples()]
+        return pd.DataFrame({"economy": e.code, "year": table["year"].to_numpy(), "value": table["value"].to_numpy(),
+                             "method": labels, "n_members": table["n_members"].to_numpy()})
     kind = "reported" if e.kind != "aggregate" else "wb_aggregate" if s.resource == "wdi_long" else "source_aggregate"
     return rows.assign(method=method_label(kind, lang), n_members=pd.NA)[["economy", "year", "value", "method", "n_members"]]
 

@@ -20,12 +20,12 @@ sources without a break) and carries the breaks in ``frame.attrs["vintage_breaks
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
-from nqp_lib.data.package import Provenance, load, resource
+from nqp_lib.data import readers
+from nqp_lib.data.package import Provenance, resource
 from nqp_lib.data.series import Series, series_info
 from nqp_lib.data.units import unit_label
 from nqp_lib.errors import DataError
@@ -78,23 +78,15 @@ READERS: dict[str, Callable[[pd.DataFrame], pd.DataFrame]] = {
     "nbs_national_long": read_nbs_long,
     "st_yearbook_long": read_st_national,
 }
-
-
-@lru_cache(maxsize=8)
-def _tidy_cached(name: str, sha256: str) -> pd.DataFrame:
-    return READERS[name](load(name))
-
-
-def _tidy(name: str) -> tuple[pd.DataFrame, Provenance]:
-    prov = load(name).attrs["provenance"]  # validated and logged for the report footer
-    return _tidy_cached(name, prov.sha256), prov
+for _name, _reader in READERS.items():
+    readers.register(_name, _reader)
 
 
 def _read(s: Series) -> tuple[pd.DataFrame, list[Provenance], list[dict]]:
     """year, value, vintage of one catalogue series (derived ones computed year by year)."""
     if not s.derived:
-        tidy, prov = _tidy(s.resource)
-        rows = tidy[tidy["code"] == s.code]
+        table, prov = readers.tidy(s.resource)
+        rows = table[table["code"] == s.code]
         if rows.empty:
             raise DataError(f"national series {s.id!r}: code {s.code!r} not found in resource {s.resource!r} "
                             f"(data/series.csv names a column or indicator the file does not have)")

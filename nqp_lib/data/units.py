@@ -39,7 +39,7 @@ UNITS: dict[str, tuple[str, str]] = {
     "ZB": ("ZB", "ZB"),
     "EB": ("EB", "EB"),
     "rank": ("位次", "rank"),
-    "count": ("个", "count"),
+    "count": ("个", "(count)"),
     "times_growth": ("倍（增长）", "times (increase)"),
     "trillion_order": ("万亿级（数量级）", "order of a trillion"),
 }

@@ -1,0 +1,54 @@
+"""Readers: a source is a descriptor entry in ``data/datapackage.json`` plus a reader registered here.
+
+A reader turns the validated table :func:`nqp_lib.data.package.load` returns into a tidy long frame
+(``code, year, value, …``) that the national and international APIs filter by series. :func:`tidy` runs
+the reader once per version of the file (keyed by path, modification time and size) and keeps the result;
+the resource is logged for the report footer by the first :func:`~nqp_lib.data.package.load` of the
+process. Frames returned by :func:`tidy` are shared: filter them, never modify them in place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+
+import pandas as pd
+
+from nqp_lib.data.package import Provenance, load, resource_path
+from nqp_lib.errors import DataError
+
+Reader = Callable[[pd.DataFrame], pd.DataFrame]
+_READERS: dict[str, Reader] = {}
+
+
+def register(name: str, reader: Reader) -> Reader:
+    """Register ``reader`` for the resource ``name`` (a module registers its readers when imported)."""
+    if name in _READERS and _READERS[name] is not reader:
+        raise ValueError(f"resource {name!r} already has a reader ({_READERS[name].__qualname__})")
+    _READERS[name] = reader
+    return reader
+
+
+def readers() -> dict[str, Reader]:
+    """Resource name → registered reader."""
+    return dict(_READERS)
+
+
+def stamp(name: str) -> tuple[str, float, int]:
+    """(path, modification time, size) of a resource's file: changes whenever the file does."""
+    path = resource_path(name)
+    st = path.stat()
+    return str(path), st.st_mtime, st.st_size
+
+
+@lru_cache(maxsize=16)
+def _tidy_cached(name: str, path: str, mtime: float, size: int) -> tuple[pd.DataFrame, Provenance]:
+    frame = load(name)
+    return _READERS[name](frame), frame.attrs["provenance"]
+
+
+def tidy(name: str) -> tuple[pd.DataFrame, Provenance]:
+    """The tidy frame of a resource through its reader, and the resource's provenance."""
+    if name not in _READERS:
+        raise DataError(f"no reader registered for data resource {name!r}; registered: {', '.join(sorted(_READERS))}")
+    return _tidy_cached(name, *stamp(name))
