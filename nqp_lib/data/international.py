@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from nqp_lib.data.economies import OECD_AGGREGATE, OECD_MEAN, Economy, aggregate_codes, economy, oecd_members, resolve
@@ -81,13 +80,11 @@ def read_owid(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 #: resource name → reader turning the validated table into (code, economy, year, value)
-READERS: dict[str, Callable[[pd.DataFrame], pd.DataFrame]] = {
+READERS: dict[str, Callable[[pd.DataFrame], pd.DataFrame]] = readers.register_all({
     "wdi_long": read_wdi,
     "pwt": read_pwt,
     "owid_internet": read_owid,
-}
-for _name, _reader in READERS.items():
-    readers.register(_name, _reader)
+})
 
 
 def _stamps(s: Series) -> tuple[tuple[str, float, int], ...]:
@@ -101,10 +98,7 @@ def _stamps(s: Series) -> tuple[tuple[str, float, int], ...]:
 def _values_cached(series_id: str, stamps: tuple) -> tuple[pd.DataFrame, tuple[Provenance, ...]]:
     s = series_info(series_id, "international")
     if not s.derived:
-        table, prov = readers.tidy(s.resource)
-        rows = table[table["code"] == s.code]
-        if rows.empty:
-            raise DataError(f"international series {s.id!r}: code {s.code!r} not found in resource {s.resource!r}")
+        rows, prov = readers.rows(s.resource, s.code, "international", s.id)
         return rows[["economy", "year", "value"]].reset_index(drop=True), (prov,)
     wide, provs = None, []
     for ref in s.inputs():
@@ -125,14 +119,6 @@ def values(indicator: str | Series) -> tuple[pd.DataFrame, list[Provenance]]:
     s = indicator if isinstance(indicator, Series) else series_info(indicator, "international")
     frame, provs = _values_cached(s.id, _stamps(s))
     return frame, list(provs)
-
-
-def _years(years: int | Iterable[int] | None) -> list[int] | None:
-    if years is None:
-        return None
-    if isinstance(years, (int, np.integer)):
-        return [int(years)]
-    return [int(y) for y in years]
 
 
 @dataclass(frozen=True)
@@ -250,7 +236,7 @@ def countries(indicator: str, economies: str | Sequence[str] | None = None, year
     """
     s = series_info(indicator, "international")
     data, provs = values(s)
-    wanted = _years(years)
+    wanted = readers.as_years(years)
     if wanted is not None:
         data = data[data["year"].isin(wanted)]
     parts, missing = [], []

@@ -73,23 +73,17 @@ def read_st_national(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 #: resource name → reader turning the validated table into (code, year, value, vintage)
-READERS: dict[str, Callable[[pd.DataFrame], pd.DataFrame]] = {
+READERS: dict[str, Callable[[pd.DataFrame], pd.DataFrame]] = readers.register_all({
     "nbs_national_key": read_nbs_key,
     "nbs_national_long": read_nbs_long,
     "st_yearbook_long": read_st_national,
-}
-for _name, _reader in READERS.items():
-    readers.register(_name, _reader)
+})
 
 
 def _read(s: Series) -> tuple[pd.DataFrame, list[Provenance], list[dict]]:
     """year, value, vintage of one catalogue series (derived ones computed year by year)."""
     if not s.derived:
-        table, prov = readers.tidy(s.resource)
-        rows = table[table["code"] == s.code]
-        if rows.empty:
-            raise DataError(f"national series {s.id!r}: code {s.code!r} not found in resource {s.resource!r} "
-                            f"(data/series.csv names a column or indicator the file does not have)")
+        rows, prov = readers.rows(s.resource, s.code, "national", s.id)
         return rows[["year", "value", "vintage"]].reset_index(drop=True), [prov], list(resource(s.resource).get("vintage_breaks", []))
     parts, provs, breaks = {}, [], []
     for ref in s.inputs():
@@ -108,14 +102,6 @@ def _read(s: Series) -> tuple[pd.DataFrame, list[Provenance], list[dict]]:
     return out.dropna(subset=["value"]), provs, breaks
 
 
-def _years(years: int | Iterable[int] | None) -> list[int] | None:
-    if years is None:
-        return None
-    if isinstance(years, (int, np.integer)):
-        return [int(years)]
-    return [int(y) for y in years]
-
-
 def national(series: str, years: int | Iterable[int] | None = None, lang: str = "zh") -> pd.DataFrame:
     """China's national annual series ``series`` (an id of ``data/series.csv``, scope ``national``).
 
@@ -125,7 +111,7 @@ def national(series: str, years: int | Iterable[int] | None = None, lang: str = 
     """
     s = series_info(series, "national")
     frame, provs, breaks = _read(s)
-    wanted = _years(years)
+    wanted = readers.as_years(years)
     if wanted is not None:
         frame = frame[frame["year"].isin(wanted)]
     out = pd.DataFrame({

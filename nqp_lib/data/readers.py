@@ -9,9 +9,10 @@ process. Frames returned by :func:`tidy` are shared: filter them, never modify t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 
 from nqp_lib.data.package import Provenance, load, resource_path
@@ -27,6 +28,13 @@ def register(name: str, reader: Reader) -> Reader:
         raise ValueError(f"resource {name!r} already has a reader ({_READERS[name].__qualname__})")
     _READERS[name] = reader
     return reader
+
+
+def register_all(table: dict[str, Reader]) -> dict[str, Reader]:
+    """Register every ``name: reader`` of ``table``; return the table (a module's ``READERS``)."""
+    for name, reader in table.items():
+        register(name, reader)
+    return table
 
 
 def readers() -> dict[str, Reader]:
@@ -52,3 +60,22 @@ def tidy(name: str) -> tuple[pd.DataFrame, Provenance]:
     if name not in _READERS:
         raise DataError(f"no reader registered for data resource {name!r}; registered: {', '.join(sorted(_READERS))}")
     return _tidy_cached(name, *stamp(name))
+
+
+def rows(name: str, code: str, scope: str, series_id: str) -> tuple[pd.DataFrame, Provenance]:
+    """The rows of ``code`` in a resource's tidy frame; a :class:`DataError` if the file has none."""
+    table, prov = tidy(name)
+    out = table[table["code"] == code]
+    if out.empty:
+        raise DataError(f"{scope} series {series_id!r}: code {code!r} not found in resource {name!r} "
+                        f"(data/series.csv names a column or indicator the file does not have)")
+    return out, prov
+
+
+def as_years(years: int | Iterable[int] | None) -> list[int] | None:
+    """Years given as one year, several, or ``None`` (all) → a list or ``None``."""
+    if years is None:
+        return None
+    if isinstance(years, (int, np.integer)):
+        return [int(years)]
+    return [int(y) for y in years]
