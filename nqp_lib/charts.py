@@ -1,7 +1,7 @@
 """Altair chart builders for the reports: a theme, and charts a reader can explore without a kernel.
 
-Every builder takes a tidy frame and the texts to show, and returns an Altair chart whose title carries its
-source and unit. Interactivity comes from named parameters bound to inputs (a year slider, a group
+Every builder takes a tidy frame and one :class:`ChartText` (title, source, unit, note), and returns an
+Altair chart whose title carries its source and unit. Interactivity comes from named parameters bound to inputs (a year slider, a group
 select, weight sliders that recompute and re-rank the index in the browser) and from legend selections —
 all computed by Vega in the page, so it works in static, offline HTML. Every parameter has an explicit
 name (prefixed by the chart's ``key``) so output is deterministic and two charts on a page never clash.
@@ -14,6 +14,7 @@ the report language), ``abbr`` (tile label), ``year``, ``group`` (display name o
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import altair as alt
 import pandas as pd
@@ -42,12 +43,24 @@ def enable_theme() -> None:
     alt.theme.register("nqp", enable=True)(theme)
 
 
-def titled(title: str, source: str, unit: str, lang: str, note: str | None = None) -> alt.TitleParams:
-    """Title with a subtitle naming the source and the unit (every chart says both)."""
-    sub = [f"{t('source', lang)}: {source}", f"{t('unit', lang)}: {unit}"]
-    if note:
-        sub.append(note)
-    return alt.TitleParams(text=title, subtitle=sub)
+@dataclass(frozen=True)
+class ChartText:
+    """The words around a chart: its title, the source of its data, the unit of its values and an
+    optional note (how to use its controls). Views build it: the source line from the data actually used
+    (:func:`nqp_lib.data.citation.source_line`), the unit from the indicator system."""
+
+    title: str
+    source: str
+    unit: str
+    note: str | None = None
+
+
+def titled(text: ChartText, lang: str) -> alt.TitleParams:
+    """Title with a subtitle naming the source and the unit (every chart says both) and the note."""
+    sub = [f"{t('source', lang)}: {text.source}", f"{t('unit', lang)}: {text.unit}"]
+    if text.note:
+        sub.append(text.note)
+    return alt.TitleParams(text=text.title, subtitle=sub)
 
 
 def year_param(key: str, years: Sequence[int], lang: str, value: int | None = None) -> alt.Parameter:
@@ -95,9 +108,7 @@ def tile_map(
     *,
     key: str,
     lang: str,
-    title: str,
-    source: str,
-    unit: str,
+    text: ChartText,
     tiles: pd.DataFrame,
     value_title: str | None = None,
     colours: tuple[str, str] = ("#fff1dc", "#e6550d"),
@@ -110,11 +121,11 @@ def tile_map(
     """
     years = sorted(data["year"].unique())
     year = year_param(key, years, lang)
-    x, y, back, text = tile_layers(tiles, lang)
+    x, y, back, names = tile_layers(tiles, lang)
     cols = ["unit", "name", "abbr", "year", "tile_row", "tile_col", value] + (["rank"] if "rank" in data else [])
     base = alt.Chart(data[cols]).transform_filter(alt.datum.year == year)
     tooltip = [alt.Tooltip("name:N", title=t("province", lang)), alt.Tooltip("year:O", title=t("year", lang)),
-               alt.Tooltip(f"{value}:Q", title=value_title or unit, format=fmt)]
+               alt.Tooltip(f"{value}:Q", title=value_title or text.unit, format=fmt)]
     if "rank" in data:
         tooltip.append(alt.Tooltip("rank:Q", title=t("rank", lang)))
     front = base.mark_rect(stroke="white", strokeWidth=2, cornerRadius=3).encode(
@@ -122,11 +133,11 @@ def tile_map(
         y=y,
         # a two-colour ramp that stays light enough for the dark tile labels to read on every tile
         color=alt.Color(f"{value}:Q", scale=alt.Scale(range=list(colours), domain=_domain(data[value])),
-                        legend=alt.Legend(title=value_title or unit, orient="right")),
+                        legend=alt.Legend(title=value_title or text.unit, orient="right")),
         tooltip=tooltip,
     )
-    return (back + front + text).add_params(year).properties(
-        width=380, height=360, title=titled(title, source, unit, lang)
+    return (back + front + names).add_params(year).properties(
+        width=380, height=360, title=titled(text, lang)
     )
 
 
@@ -136,9 +147,7 @@ def ranking(
     *,
     key: str,
     lang: str,
-    title: str,
-    source: str,
-    unit: str,
+    text: ChartText,
     focus: str | None = None,
     fmt: str = ".3f",
 ) -> alt.Chart:
@@ -147,7 +156,7 @@ def ranking(
     year = year_param(key, years, lang)
     cols = ["unit", "name", "group", "year", value] + (["rank"] if "rank" in data else [])
     tooltip = [alt.Tooltip("name:N", title=t("province", lang)), alt.Tooltip("group:N", title=t("region", lang)),
-               alt.Tooltip(f"{value}:Q", title=unit, format=fmt)]
+               alt.Tooltip(f"{value}:Q", title=text.unit, format=fmt)]
     if "rank" in data:
         tooltip.append(alt.Tooltip("rank:Q", title=t("rank", lang)))
     return (
@@ -156,13 +165,13 @@ def ranking(
         .mark_bar()
         .encode(
             y=alt.Y("name:N", sort="-x", title=None),
-            x=alt.X(f"{value}:Q", title=unit, scale=alt.Scale(domain=[0, float(data[value].max()) * 1.02])),
+            x=alt.X(f"{value}:Q", title=text.unit, scale=alt.Scale(domain=[0, float(data[value].max()) * 1.02])),
             color=alt.Color("group:N", title=t("region", lang)),
             **focus_outline(focus),
             tooltip=tooltip,
         )
         .add_params(year)
-        .properties(width=420, height=alt.Step(14), title=titled(title, source, unit, lang))
+        .properties(width=420, height=alt.Step(14), title=titled(text, lang))
     )
 
 
@@ -172,9 +181,7 @@ def trends(
     *,
     key: str,
     lang: str,
-    title: str,
-    source: str,
-    unit: str,
+    text: ChartText,
     fmt: str = ".3f",
 ) -> alt.LayerChart:
     """Group means over time (thick lines) over the provinces of a group chosen in a select (thin lines).
@@ -196,7 +203,7 @@ def trends(
         .mark_line(strokeWidth=1, opacity=0.35)
         .encode(
             x=alt.X("year:O", title=t("year", lang)),
-            y=alt.Y(f"{value}:Q", title=unit),
+            y=alt.Y(f"{value}:Q", title=text.unit),
             detail="unit:N",
             color=alt.Color("group:N", title=t("region", lang)),
             tooltip=[alt.Tooltip("name:N", title=t("province", lang)), alt.Tooltip("year:O"),
@@ -209,7 +216,7 @@ def trends(
         .mark_line(strokeWidth=3, point=True)
         .encode(
             x="year:O",
-            y=alt.Y("mean:Q", title=unit),
+            y=alt.Y("mean:Q", title=text.unit),
             color=alt.Color("group:N", title=t("region", lang)),
             opacity=alt.condition(legend, alt.value(1.0), alt.value(0.15)),
             tooltip=[alt.Tooltip("group:N", title=t("region", lang)), alt.Tooltip("year:O"),
@@ -218,7 +225,7 @@ def trends(
         .add_params(legend)
     )
     return (provinces + means).add_params(pick).properties(
-        width=560, height=320, title=titled(title, source, unit, lang, t("trend_note", lang))
+        width=560, height=320, title=titled(text, lang)
     )
 
 
@@ -228,9 +235,7 @@ def reweight(
     *,
     key: str,
     lang: str,
-    title: str,
-    source: str,
-    unit: str,
+    text: ChartText,
     focus: str | None = None,
 ) -> alt.Chart:
     """Re-weight the dimensions with sliders and watch the index and the ranking change, in the browser.
@@ -260,7 +265,7 @@ def reweight(
     y = alt.Y("rank:O", axis=None)
     bars = base.mark_bar().encode(
         y=y,
-        x=alt.X("score:Q", title=unit, scale=alt.Scale(domain=[0, 1])),
+        x=alt.X("score:Q", title=text.unit, scale=alt.Scale(domain=[0, 1])),
         color=alt.Color("group:N", title=t("region", lang)),
         **focus_outline(focus),
         tooltip=[alt.Tooltip("name:N", title=t("province", lang)), alt.Tooltip("score:Q", format=".3f"),
@@ -273,7 +278,7 @@ def reweight(
     return (
         (bars + names)
         .add_params(year, *sliders)
-        .properties(width=420, height=alt.Step(14), title=titled(title, source, unit, lang, t("reweight_note", lang)))
+        .properties(width=420, height=alt.Step(14), title=titled(text, lang))
     )
 
 
@@ -283,9 +288,7 @@ def dimension_profile(
     *,
     key: str,
     lang: str,
-    title: str,
-    source: str,
-    unit: str,
+    text: ChartText,
 ) -> alt.Chart:
     """Sub-index of each dimension by group over the years (small multiples), with a group select."""
     long = data.melt(id_vars=["unit", "group", "year"], value_vars=[d for d, _ in dimensions], var_name="dimension")
@@ -298,7 +301,7 @@ def dimension_profile(
         .mark_line(point=True)
         .encode(
             x=alt.X("year:O", title=t("year", lang)),
-            y=alt.Y("value:Q", title=unit),
+            y=alt.Y("value:Q", title=text.unit),
             color=alt.Color("group:N", title=t("region", lang)),
             opacity=alt.condition(legend, alt.value(1.0), alt.value(0.15)),
             tooltip=[alt.Tooltip("group:N", title=t("region", lang)), "year:O",
@@ -307,11 +310,11 @@ def dimension_profile(
         .add_params(legend)
         .properties(width=230, height=200)
         .facet(column=alt.Column("dimension:N", title=None, sort=[n for _, n in dimensions]))
-        .properties(title=titled(title, source, unit, lang))
+        .properties(title=titled(text, lang))
     )
 
 
-def weights_bars(data: pd.DataFrame, *, key: str, lang: str, title: str, source: str, methods: Sequence[str]) -> alt.Chart:
+def weights_bars(data: pd.DataFrame, *, key: str, lang: str, text: ChartText, methods: Sequence[str]) -> alt.Chart:
     """Indicator weights under several methods side by side (``indicator``, ``name``, ``dimension``, one
     column per method); a select picks the method shown."""
     long = data.melt(id_vars=["indicator", "name", "dimension"], value_vars=list(methods), var_name="method", value_name="weight")
@@ -329,7 +332,7 @@ def weights_bars(data: pd.DataFrame, *, key: str, lang: str, title: str, source:
             tooltip=["name:N", "dimension:N", "method:N", alt.Tooltip("weight:Q", format=".4f")],
         )
         .add_params(pick)
-        .properties(width=380, height=alt.Step(15), title=titled(title, source, t("weight_unit", lang), lang))
+        .properties(width=380, height=alt.Step(15), title=titled(text, lang))
     )
 
 
@@ -340,8 +343,7 @@ def metric_ranking(
     *,
     key: str,
     lang: str,
-    title: str,
-    source: str,
+    text: ChartText,
     focus: str | None = None,
 ) -> alt.Chart:
     """Pick an indicator (select) and a year (slider); provinces ranked on it.
@@ -368,12 +370,12 @@ def metric_ranking(
             tooltip=[alt.Tooltip("name:N", title=t("province", lang)), alt.Tooltip("value:Q", format=",.3f")],
         )
         .add_params(year, pick)
-        .properties(width=420, height=alt.Step(14), title=titled(title, source, t("unit_in_select", lang), lang))
+        .properties(width=420, height=alt.Step(14), title=titled(text, lang))
     )
 
 
 def lines(
-    data: pd.DataFrame, x: str, y: str, color: str, *, key: str, lang: str, title: str, source: str, unit: str,
+    data: pd.DataFrame, x: str, y: str, color: str, *, key: str, lang: str, text: ChartText,
     x_title: str | None = None, y_title: str | None = None, color_title: str | None = None, fmt: str = ".3f",
     zero: bool = False, order: Sequence[str] | None = None,
 ) -> alt.Chart:
@@ -385,18 +387,18 @@ def lines(
         .mark_line(point=True)
         .encode(
             x=alt.X(f"{x}:O", title=x_title or t("year", lang)),
-            y=alt.Y(f"{y}:Q", title=y_title or unit, scale=alt.Scale(zero=zero)),
+            y=alt.Y(f"{y}:Q", title=y_title or text.unit, scale=alt.Scale(zero=zero)),
             color=alt.Color(f"{color}:N", title=color_title or "", sort=list(order) if order else None),
             opacity=alt.condition(legend, alt.value(1.0), alt.value(0.15)),
             tooltip=[f"{color}:N", f"{x}:O", alt.Tooltip(f"{y}:Q", format=fmt)],
         )
         .add_params(legend)
-        .properties(width=520, height=280, title=titled(title, source, unit, lang))
+        .properties(width=520, height=280, title=titled(text, lang))
     )
 
 
 def stacked_shares(
-    data: pd.DataFrame, x: str, part: str, value: str, *, key: str, lang: str, title: str, source: str, unit: str,
+    data: pd.DataFrame, x: str, part: str, value: str, *, key: str, lang: str, text: ChartText,
     order: Sequence[str] | None = None, fmt: str = ".1%",
 ) -> alt.Chart:
     """Stacked bars of the parts of a whole per ``x`` (e.g. Dagum's within / net between / transvariation)."""
@@ -405,38 +407,38 @@ def stacked_shares(
         .mark_bar()
         .encode(
             x=alt.X(f"{x}:O", title=t("year", lang)),
-            y=alt.Y(f"{value}:Q", title=unit, stack="normalize", axis=alt.Axis(format="%")),
+            y=alt.Y(f"{value}:Q", title=text.unit, stack="normalize", axis=alt.Axis(format="%")),
             color=alt.Color(f"{part}:N", title="", sort=list(order) if order else None),
             tooltip=[f"{x}:O", f"{part}:N", alt.Tooltip(f"{value}:Q", format=fmt)],
         )
-        .properties(width=520, height=260, title=titled(title, source, unit, lang))
+        .properties(width=520, height=260, title=titled(text, lang))
     )
 
 
 def densities(
-    data: pd.DataFrame, *, key: str, lang: str, title: str, source: str, unit: str, x_title: str
+    data: pd.DataFrame, *, key: str, lang: str, text: ChartText, x_title: str
 ) -> alt.LayerChart:
     """Kernel densities of every year (faint) with the year chosen on a slider drawn bold."""
     years = sorted(data["year"].unique())
     year = year_param(key, years, lang)
     base = alt.Chart(data[["year", "x", "density"]]).encode(
-        x=alt.X("x:Q", title=x_title), y=alt.Y("density:Q", title=unit)
+        x=alt.X("x:Q", title=x_title), y=alt.Y("density:Q", title=text.unit)
     )
     faint = base.mark_line(strokeWidth=1).encode(
         color=alt.Color("year:O", title=t("year", lang), scale=alt.Scale(scheme="blues")), detail="year:O"
     )
     bold = base.transform_filter(alt.datum.year == year).mark_area(opacity=0.35, color="#b22222", line={"color": "#b22222"})
-    return (faint + bold).add_params(year).properties(width=520, height=280, title=titled(title, source, unit, lang))
+    return (faint + bold).add_params(year).properties(width=520, height=280, title=titled(text, lang))
 
 
 def heatmap(
-    data: pd.DataFrame, x: str, y: str, value: str, *, key: str, lang: str, title: str, source: str, unit: str,
+    data: pd.DataFrame, x: str, y: str, value: str, *, key: str, lang: str, text: ChartText,
     x_title: str, y_title: str, fmt: str = ".2f", facet: str | None = None,
 ) -> alt.Chart:
     """A labelled heat map (e.g. a Markov transition matrix)."""
     cols = [x, y, value] + ([facet] if facet else [])
     base = alt.Chart(data[cols]).encode(x=alt.X(f"{x}:O", title=x_title), y=alt.Y(f"{y}:O", title=y_title))
-    cells = base.mark_rect().encode(color=alt.Color(f"{value}:Q", title=unit, scale=alt.Scale(scheme="oranges")),
+    cells = base.mark_rect().encode(color=alt.Color(f"{value}:Q", title=text.unit, scale=alt.Scale(scheme="oranges")),
                                     tooltip=[f"{x}:O", f"{y}:O", alt.Tooltip(f"{value}:Q", format=fmt)])
     labels = base.mark_text(fontSize=11).encode(
         text=alt.Text(f"{value}:Q", format=fmt),
@@ -444,12 +446,12 @@ def heatmap(
     )
     chart = (cells + labels).properties(width=220, height=220)
     if facet:
-        return chart.facet(column=alt.Column(f"{facet}:N", title=None)).properties(title=titled(title, source, unit, lang))
-    return chart.properties(title=titled(title, source, unit, lang))
+        return chart.facet(column=alt.Column(f"{facet}:N", title=None)).properties(title=titled(text, lang))
+    return chart.properties(title=titled(text, lang))
 
 
 def rank_intervals(
-    data: pd.DataFrame, *, key: str, lang: str, title: str, source: str, focus: str | None = None
+    data: pd.DataFrame, *, key: str, lang: str, text: ChartText, focus: str | None = None
 ) -> alt.LayerChart:
     """Nominal rank (dot), median rank (tick) and the 5th–95th percentile interval of each unit, for the
     year on a slider (``unit``, ``name``, ``group``, ``year``, ``nominal_rank``, ``median_rank``, ``p05``, ``p95``)."""
@@ -467,23 +469,23 @@ def rank_intervals(
     dot = base.mark_point(filled=True, size=45, color="#1f2933").encode(y=y, x="nominal_rank:Q")
     tick = base.mark_tick(color="#b22222", thickness=2, size=10).encode(y=y, x="median_rank:Q")
     return (rule + dot + tick).add_params(year).properties(
-        width=420, height=alt.Step(14), title=titled(title, source, t("rank", lang), lang, t("interval_note", lang))
+        width=420, height=alt.Step(14), title=titled(text, lang)
     )
 
 
 def category_map(
-    data: pd.DataFrame, category: str, *, key: str, lang: str, title: str, source: str, unit: str,
+    data: pd.DataFrame, category: str, *, key: str, lang: str, text: ChartText,
     tiles: pd.DataFrame, domain: Sequence[str], colours: Sequence[str],
 ) -> alt.LayerChart:
     """Tile map coloured by a category (e.g. LISA clusters) with a year slider."""
     years = sorted(data["year"].unique())
     year = year_param(key, years, lang)
-    x, y, back, text = tile_layers(tiles, lang)
+    x, y, back, names = tile_layers(tiles, lang)
     front = (
         alt.Chart(data[["name", "year", "tile_row", "tile_col", category]])
         .transform_filter(alt.datum.year == year)
         .mark_rect(stroke="white", strokeWidth=2, cornerRadius=3)
-        .encode(x=x, y=y, color=alt.Color(f"{category}:N", title=unit, scale=alt.Scale(domain=list(domain), range=list(colours))),
+        .encode(x=x, y=y, color=alt.Color(f"{category}:N", title=text.unit, scale=alt.Scale(domain=list(domain), range=list(colours))),
                 tooltip=[alt.Tooltip("name:N", title=t("province", lang)), f"{category}:N"])
     )
-    return (back + front + text).add_params(year).properties(width=380, height=360, title=titled(title, source, unit, lang))
+    return (back + front + names).add_params(year).properties(width=380, height=360, title=titled(text, lang))

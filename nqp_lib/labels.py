@@ -1,10 +1,13 @@
-"""Every Chinese and English label and sentence the reports show, from one place.
+"""Short Chinese and English labels and the article's vocabulary, from ``nqp_lib/text``.
 
-Short UI labels live in ``text/ui.yaml`` (``key: {zh: …, en: …}``); the prose of each section lives in
-``text/<section>.yaml`` with the same shape, markdown allowed (``$…$`` formulas become MathML in static
-HTML). :func:`t` fetches a label, :func:`prose` a paragraph; a missing key or language is an error, so a
-report never shows a raw key. Region, province and indicator names come from ``data/regions.csv`` and the
-indicator systems, not from here.
+* ``text/ui.yaml`` — UI labels (``key: {zh: …, en: …}``): axis titles, table headings, notes; :func:`t`.
+* ``text/vocabulary.yaml`` — the article's vocabulary: the three elements, the four key features, the six
+  formation conditions and the six recommendations; :func:`vocabulary`.
+* ``text/sources.yaml`` — short names of the data resources for chart source lines; :func:`source_name`.
+
+A missing key or language is an error, so a report never shows a raw key. The sections' prose (Markdown
+per language, ``text/<lang>/<section>.md``) is rendered by :mod:`nqp_lib.report.prose`. Region, province
+and indicator names come from ``data/regions.csv`` and the indicator systems, not from here.
 """
 
 from __future__ import annotations
@@ -48,13 +51,36 @@ def t(key: str, lang: str = "zh", **values: Any) -> str:
     return text.format(**values) if values else text
 
 
-def prose(section: str, key: str, lang: str = "zh") -> str:
-    """A paragraph (markdown) of a section's text catalogue, unformatted."""
-    entry = _catalogue(section).get(key)
-    if entry is None:
-        raise KeyError(f"no text {key!r} in {TEXT_DIR / (section + '.yaml')}")
-    return entry[_lang(lang)]
+def vocabulary(kind: str) -> dict:
+    """One part of the article's vocabulary: ``elements``, ``features``, ``conditions`` (keyed 1–6) or
+    ``recommendations`` (1–6), each key mapping to ``{"zh": …, "en": …}``."""
+    data = _vocabulary()
+    if kind not in data:
+        raise KeyError(f"no vocabulary {kind!r} in {TEXT_DIR / 'vocabulary.yaml'} (has {', '.join(data)})")
+    return data[kind]
 
 
-def has_prose(section: str) -> bool:
-    return (TEXT_DIR / f"{section}.yaml").is_file()
+@lru_cache(maxsize=None)
+def _vocabulary() -> dict[str, dict]:
+    path = TEXT_DIR / "vocabulary.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    for kind, entries in data.items():
+        for key, entry in entries.items():
+            if not isinstance(entry, dict) or set(entry) != set(LANGS):
+                raise ParameterError(f"{path}: {kind}.{key} must have exactly zh and en")
+    return data
+
+
+def source_name(resource: str, lang: str) -> str | None:
+    """The short name of a data resource for source lines (``text/sources.yaml``), or None."""
+    entry = _catalogue("sources").get(resource)
+    return entry[_lang(lang)] if entry else None
+
+
+def join(items: list[str], lang: str) -> str:
+    """A list in running text: ``甲、乙与丙`` / ``a, b and c``."""
+    items = [str(i) for i in items]
+    if len(items) <= 1:
+        return "".join(items)
+    sep, last = ("、", "与") if _lang(lang) == "zh" else (", ", " and ")
+    return sep.join(items[:-1]) + last + items[-1]

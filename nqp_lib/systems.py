@@ -49,24 +49,14 @@ import pandas as pd
 import yaml
 
 from nqp_lib.errors import DataError, SystemDefinitionError
+from nqp_lib.labels import vocabulary
 
-#: The article's four key features of NQPF (一、(二)), keyed by the ids used in system files.
-FEATURES: dict[str, dict[str, str]] = {
-    "new_domains": {"zh": "涉及领域新", "en": "New domains"},
-    "high_tech": {"zh": "技术含量高", "en": "High technology content"},
-    "factor_allocation": {"zh": "要素配置优", "en": "Better factor allocation"},
-    "green": {"zh": "环境友好", "en": "Environmental friendliness"},
-}
+#: The article's four key features of NQPF (一、(二)), keyed by the ids used in system files (from
+#: ``text/vocabulary.yaml``, where the article's vocabulary lives).
+FEATURES: dict[str, dict[str, str]] = vocabulary("features")
 
 #: The article's six formation conditions (二、(一)–(六)), numbered as in the article.
-CONDITIONS: dict[int, dict[str, str]] = {
-    1: {"zh": "新技术持续涌现和群体性突破", "en": "New technologies and breakthroughs"},
-    2: {"zh": "数据等新生产要素进入生产函数", "en": "Data as a production factor"},
-    3: {"zh": "“科技—产业—金融”循环", "en": "Science–industry–finance cycle"},
-    4: {"zh": "强大国内市场", "en": "A strong domestic market"},
-    5: {"zh": "良好产业基础和高素质劳动者", "en": "Industrial base and skilled workforce"},
-    6: {"zh": "企业活力和企业家才能", "en": "Enterprise vitality and entrepreneurship"},
-}
+CONDITIONS: dict[int, dict[str, str]] = vocabulary("conditions")
 
 DIRECTIONS = {"+": 1, "-": -1, "benefit": 1, "cost": -1, 1: 1, -1: -1}
 

@@ -16,9 +16,10 @@ import pytest
 from conftest import ROOT, strip_build_time
 from nqp_lib.data.package import data_root
 from nqp_lib.report.build import build
+from nqp_lib.report.sections import all_sections
 
 pytestmark = pytest.mark.slow
-SECTIONS = ["00_overview", "01_connotation", "02_conditions", "03_pathways", "04_methods"]
+SECTIONS = [s.stem for s in all_sections()]  # discovered: a new section is tested without listing it here
 CDN = re.compile(r"(cdn\.jsdelivr|unpkg\.com|cdnjs|googleapis|mathjax|require\.min\.js|jupyter-widgets/html-manager)", re.I)
 EXTERNAL_LOAD = re.compile(r"""(src|href)\s*=\s*["']?(https?:)?//|@import\s+url\(\s*["']?https?:|import\(\s*["']https?:""", re.I)
 
@@ -31,7 +32,7 @@ def test_every_section_built_with_index(built):
         assert (built.out / "notebooks" / f"{stem}.ipynb").exists()
     assert "各省份新质生产力发展指数" in index  # one-line description of the overview
     assert "weights=entropy" in index and "focus=广东" in index  # the parameters used
-    assert index.count("class='nqp-status-ok'") == 5
+    assert index.count("class='nqp-status-ok'") == len(SECTIONS)
 
 
 @pytest.mark.parametrize("stem", SECTIONS)
@@ -61,7 +62,7 @@ def test_static_explorer_is_replaced_by_a_note(built):
 def test_second_build_uses_the_cache(built):
     before = {s: (built.out / f"{s}.html").stat().st_mtime_ns for s in SECTIONS}
     again = build(out=built.out, quiet=True)
-    assert [o.status for o in again.outcomes] == ["cached"] * 5
+    assert [o.status for o in again.outcomes] == ["cached"] * len(SECTIONS)
     assert before == {s: (built.out / f"{s}.html").stat().st_mtime_ns for s in SECTIONS}
 
 
@@ -78,6 +79,24 @@ def test_changed_parameter_rebuilds_only_that_section(tmp_path):
     assert (out / "01_connotation.html").stat().st_mtime_ns != mtime  # rebuilt in English above
     res = build(["connotation"], overrides={"lang": "en"}, out=out, quiet=True)
     assert res.outcomes[0].status == "cached"
+
+
+def test_sections_build_in_english_with_prose_that_follows_the_parameters(tmp_path):
+    """The sections the English tests above do not build, in English, with non-default methods: the
+    sentences name the options actually used."""
+    others = [s for s in SECTIONS if s not in ("00_overview", "01_connotation")]
+    res = build(others, overrides={"lang": "en", "normalise": "rank", "draws": "60"}, out=tmp_path / "en", quiet=True)
+    assert [o.status for o in res.outcomes] == ["ok"] * len(others), [o.error for o in res.failed]
+    for stem in others:
+        page = (tmp_path / "en" / f"{stem}.html").read_text(encoding="utf-8")
+        assert '<html lang="en">' in page and "nqp computation from" in page
+    if "04_methods" in others:
+        page = (tmp_path / "en" / "04_methods.html").read_text(encoding="utf-8")
+        assert "rank normalisation (normalise = <strong>rank</strong>)" in page and "min-max" not in page
+        assert "60 draws (seed 20240701)" in page and "(60 Monte Carlo draws)" in page
+    if "03_pathways" in others:
+        page = (tmp_path / "en" / "03_pathways.html").read_text(encoding="utf-8")
+        assert "75% quantile" in page and "release the potential of data" in page
 
 
 def test_same_inputs_give_identical_html(tmp_path):

@@ -9,7 +9,7 @@ import altair as alt
 import pandas as pd
 
 from nqp_lib.report import vega
-from nqp_lib.report.context import escape_md, html_table
+from nqp_lib.report.markup import escape_md, html_table
 from nqp_lib.report.html import markdown_math_to_tokens, restore_math
 from nqp_lib.report.pages import footer_html, nav_html, simple_page
 

@@ -6,42 +6,47 @@ import pytest
 
 from nqp_lib.errors import ParameterError
 from nqp_lib.report.build import plan
-from nqp_lib.report.params import parse_parameters, validate_overrides
+from nqp_lib.report.parameters import Parameter
+from nqp_lib.report.params import validate_overrides
 
-CELL = '''from typing import Literal
+SPECS = [
+    Parameter("lang", "str", "zh", "language", choices_from=lambda: ("zh", "en")),
+    Parameter("year_from", "int", 2012, "first year"),
+    Parameter("ratio", "float", 0.5, "a share"),
+    Parameter("flag", "bool", False, "a switch"),
+]
 
-lang: Literal["zh", "en"] = "zh"  # language
-year_from: int = 2012  # first year
-ratio: float = 0.5  # a share
-flag: bool = False
-'''
 
-
-def test_parse_parameters_reads_types_choices_defaults_and_help():
-    specs = {s.name: s for s in parse_parameters(CELL)}
+def test_parameters_carry_types_choices_defaults_and_help():
+    specs = {s.name: s for s in SPECS}
     assert specs["lang"].choices == ("zh", "en") and specs["lang"].default == "zh" and specs["lang"].help == "language"
     assert (specs["year_from"].type, specs["year_from"].default) == ("int", 2012)
     assert specs["ratio"].coerce("0.25") == 0.25 and specs["ratio"].coerce(1) == 1.0
-    assert specs["flag"].coerce("true") is True and specs["flag"].help == ""
+    assert specs["flag"].coerce("true") is True and specs["flag"].help == "a switch"
 
 
 @pytest.mark.parametrize(
-    "cell, message",
+    "args, message",
     [
-        ("x = 1\n", r"write parameters as 'name: type = default"),
-        ("x: list = []\n", r"annotation must be str, int, float, bool or Literal"),
-        ("x: int = 'a'\n", r"default of parameter 'x' must be int"),
-        ("x: int = f(1)\n", r"the default must be a literal value"),
-        ("x: Literal['a', 1] = 'a'\n", r"Literal choices must all be"),
+        (("x", "list", [], "help"), r"type must be one of str, int, float, bool"),
+        (("x", "int", "a", "help"), r"the default must be int"),
+        (("x", "float", float("nan"), "help"), r"the default must be a literal value"),
+        (("x", "int", 1, ""), r"give one line of help"),
+        (("x y", "int", 1, "help"), r"the name must be a Python identifier"),
     ],
 )
-def test_parse_parameters_rejects_untyped_cells(cell, message):
+def test_bad_declarations_are_refused(args, message):
     with pytest.raises(ParameterError, match=message):
-        parse_parameters(cell)
+        Parameter(*args)
+
+
+def test_choices_of_mixed_types_are_refused():
+    with pytest.raises(ParameterError, match=r"choices must all be str"):
+        Parameter("x", "str", "a", "help", choices_from=lambda: ("a", 1)).choices
 
 
 def test_overrides_are_checked_with_suggestions():
-    specs = {"00_overview": parse_parameters(CELL)}
+    specs = {"00_overview": SPECS}
     with pytest.raises(ParameterError, match=r"unknown parameter 'lnag'; did you mean 'lang'\?"):
         validate_overrides(specs, {"lnag": "en"})
     with pytest.raises(ParameterError, match=r"parameter 'year_from' must be int, got 'abc'"):
@@ -153,3 +158,92 @@ def test_nqp_serve_starts_jupyterlab_on_the_notebooks(run_cli, monkeypatch):
     cmd = calls[0]
     assert cmd[1] == "lab" and "--port=8123" in cmd and "--no-browser" in cmd
     assert any(c.startswith("--notebook-dir=") and c.endswith("notebooks") for c in cmd)
+
+
+# ----------------------------------------------------------------------------- the declarations
+
+
+def test_choices_come_from_the_engines_registries_and_defaults_match_the_engines():
+    from nqp_lib.data.impute import METHODS
+    from nqp_lib.data.regions import GROUPINGS
+    from nqp_lib.measure import AGGREGATORS, NORMALISERS, WEIGHTERS, MeasureOptions
+    from nqp_lib.measure.options import SCOPES
+    from nqp_lib.report.parameters import shared
+
+    assert shared("normalise").choices == tuple(NORMALISERS) and shared("aggregate").choices == tuple(AGGREGATORS)
+    assert shared("weights").choices == tuple(WEIGHTERS) and shared("scope").choices == tuple(SCOPES)
+    assert shared("impute").choices == tuple(METHODS) and shared("grouping").choices == tuple(GROUPINGS)
+    engine = MeasureOptions()
+    for name in ("weights", "aggregate", "scope", "normalise"):
+        assert shared(name).default == getattr(engine, name), name
+    # the report fills gaps by default (the shipped panel has them); the engine does not
+    assert (shared("impute").default, engine.impute) == ("linear_nearest", "none")
+
+
+@pytest.mark.parametrize("value", ["entropy+critic", "critic+pca", "entropy+critic+std", "std+equal"])
+def test_weights_accept_any_combination_the_engine_accepts(value):
+    from nqp_lib.measure.weights import weights_spec
+    from nqp_lib.report.parameters import shared
+
+    assert shared("weights").coerce(value) == value == weights_spec(value)
+
+
+@pytest.mark.parametrize("value, message", [
+    ("entropy+critc", r"got 'entropy\+critc' \(did you mean 'entropy\+critic'\?\)"),
+    ("entropy+entropy", r"parameter 'weights': 'entropy\+entropy' names a method twice"),
+    ("entropy+", r"parameter 'weights' must be one of .*; got 'entropy\+'$"),
+])
+def test_weights_refused_through_the_engines_parser(value, message):
+    from nqp_lib.report.parameters import shared
+
+    with pytest.raises(ParameterError, match=message):
+        shared("weights").coerce(value)
+
+
+def test_setup_checks_the_notebooks_namespace_as_nqp_build_does():
+    """In JupyterLab the parameters cell's values reach setup(section, globals()): bounds and choices are
+    checked there too (04_methods once declared draws without passing it, so its bound went unchecked)."""
+    from nqp_lib.report.context import setup
+    from nqp_lib.report.parameters import for_section
+
+    namespace = {p.name: p.default for p in for_section("methods")}
+    with pytest.raises(ParameterError, match=r"parameter 'draws' must be a whole number from 10 to 100000, got 5"):
+        setup("methods", {**namespace, "draws": 5})
+    with pytest.raises(ParameterError, match=r"parameter 'weights' must be one of .*got 'entrpy'"):
+        setup("methods", {**namespace, "weights": "entrpy"})
+    with pytest.raises(ParameterError, match=r"parameter 'draws' is not set; run the parameters cell first"):
+        setup("methods", {k: v for k, v in namespace.items() if k != "draws"})
+    with pytest.raises(ParameterError, match=r"section overview: unknown parameter 'draws'"):
+        setup("overview", draws=50)
+    ctx = setup("methods", {**namespace, "draws": "50", "lang": "en", "unrelated": object()})
+    assert ctx.settings.extra == {"draws": 50} and ctx.lang == "en"
+
+
+def test_nqp_params_markdown_is_the_readme_table(run_cli):
+    from conftest import ROOT
+
+    res = run_cli("params", "--markdown")
+    assert res.code == 0
+    assert "| `weights` | str | `entropy` |" in res.out and "Only in the `methods` section:" in res.out
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start, end = "<!-- nqp params --markdown -->\n", "<!-- end of nqp params --markdown -->"
+    assert readme[readme.index(start) + len(start):readme.index(end)].strip() == res.out.strip(), (
+        "README's parameter table differs from `nqp params --markdown`; paste the command's output between the markers")
+
+
+def test_build_refuses_a_notebook_whose_parameters_cell_was_edited(tmp_path, monkeypatch):
+    import json
+    import shutil
+
+    from conftest import ROOT
+
+    d = tmp_path / "nbs"
+    d.mkdir()
+    shutil.copy(ROOT / "notebooks" / "00_overview.ipynb", d / "00_overview.ipynb")
+    nb = json.loads((d / "00_overview.ipynb").read_text(encoding="utf-8"))
+    cell = next(c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", []))
+    cell["source"] = "".join(cell["source"]).replace('lang: str = "zh"', 'lang: str = "en"')
+    (d / "00_overview.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    monkeypatch.setenv("NQP_NOTEBOOKS", str(d))
+    with pytest.raises(ParameterError, match=r"the parameters cell differs from the declarations.*-p NAME VALUE"):
+        plan(None, {})

@@ -1,4 +1,4 @@
-"""``nqp build``, ``nqp params`` and ``nqp serve``."""
+"""``nqp build``, ``nqp params``, ``nqp notebooks`` and ``nqp serve``."""
 
 from __future__ import annotations
 
@@ -38,6 +38,11 @@ def run_build(args: argparse.Namespace) -> int:
 
 
 def run_params(args: argparse.Namespace) -> int:
+    if args.markdown:
+        from nqp_lib.report.parameters import markdown_table
+
+        print(markdown_table([s.name for s in select_sections(args.sections or None)]), end="")
+        return 0
     for section in select_sections(args.sections or None):
         print(f"{section.stem} — {section.label('en')} / {section.label('zh')}")
         specs = section.params()
@@ -45,6 +50,24 @@ def run_params(args: argparse.Namespace) -> int:
         for s in specs:
             print(f"  {s.name:<{width}}  {s.describe_type():<28}  default {s.default!r:<18}  {s.help}")
         print()
+    return 0
+
+
+def run_notebooks(args: argparse.Namespace) -> int:
+    from nqp_lib.report.notebooks import differences, write
+
+    sections = select_sections(args.sections or None)
+    if args.write:
+        for section in sections:
+            print(f"{section.path.name}: {'rewritten' if write(section.path) else 'unchanged'}")
+        return 0
+    found = [d for section in sections for d in differences(section.path)]
+    for d in found:
+        print(d)
+    if found:
+        print("run `nqp notebooks --write` to regenerate them")
+        return 1
+    print(f"{len(sections)} notebooks: generated parts up to date")
     return 0
 
 
@@ -83,7 +106,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("params", help="list a section's parameters (type, default, allowed values, help)")
     p.add_argument("sections", nargs="*", help="sections (default all)")
+    p.add_argument("--markdown", action="store_true", help="print them as Markdown tables (the README's)")
     p.set_defaults(func=run_params)
+
+    n = sub.add_parser(
+        "notebooks", help="check (or --write) the generated parts of the section notebooks",
+        description="Each section notebook's abstract cell, parameters cell and title metadata are generated "
+        "from nqp_lib/report/parameters.py and nqp_lib/text/<lang>/<section>.md. Without --write, list the "
+        "notebooks whose generated parts differ and exit 1 if any does.",
+    )
+    n.add_argument("sections", nargs="*", help="sections (default all)")
+    n.add_argument("--write", action="store_true", help="rewrite the generated parts")
+    n.set_defaults(func=run_notebooks)
 
     s = sub.add_parser("serve", help="open JupyterLab on notebooks/ for live use (ipywidgets explorers)")
     s.add_argument("--port", type=int, default=8888)

@@ -1,7 +1,7 @@
 """The set-up call every section notebook makes, and the objects its thin cells use.
 
-``ctx = setup("00_overview", lang=lang, system=system, ...)`` validates the parameters (the same
-:func:`check_settings` that ``nqp build`` runs before executing anything), switches Altair to the offline
+``ctx = setup("overview", globals())`` validates the section's parameters (declared in
+:mod:`nqp_lib.report.parameters`; the same checks ``nqp build`` runs before executing anything), switches Altair to the offline
 renderer and the nqp theme, loads the panel and the indicator system, and returns a :class:`Report`: the
 data, the fitted index, label and prose lookup in the report language, and display helpers that escape
 every user-supplied string. ``ctx.finish()`` (the last cell) emits the provenance the HTML footer shows.
@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import os
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import field, make_dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -22,9 +22,12 @@ import pandas as pd
 from nqp_lib import __version__, labels
 from nqp_lib.data.package import used_resources
 from nqp_lib.data.panel import Panel
-from nqp_lib.data.regions import GROUPINGS, canonical_province, load_regions
+from nqp_lib.data.regions import canonical_province, load_regions
 from nqp_lib.errors import NqpError, ParameterError
-from nqp_lib.measure.index import MeasureOptions, measure_options
+from nqp_lib.measure.options import measure_options
+from nqp_lib.report import parameters, prose
+from nqp_lib.report.markup import html_table
+from nqp_lib.report.parameters import SHARED, TYPES, declared
 from nqp_lib.systems import IndicatorSystem, load_system
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -34,35 +37,24 @@ PROVENANCE_MIME = "application/vnd.nqp.provenance+json"
 MAX_CHART_ROWS = 12_000
 
 
-_MEASURE = MeasureOptions()  # the measurement engine's defaults, shared so they are written once
+def _settings_as_dict(self) -> dict[str, Any]:
+    out = {p.name: getattr(self, p.name) for p in SHARED}
+    out.update(self.extra)
+    return out
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Validated report parameters (see each notebook's ``parameters`` cell for help)."""
-
-    lang: str = "zh"
-    system: str = "three_elements"
-    panel: str = "provincial"
-    year_from: int = 2012
-    year_to: int = 2023
-    weights: str = _MEASURE.weights
-    aggregate: str = _MEASURE.aggregate
-    scope: str = _MEASURE.scope
-    normalise: str = _MEASURE.normalise
-    impute: str = "linear_nearest"  # the engine's default is "none"; reports need the shipped panel's gaps filled
-    grouping: str = "region4"
-    focus: str = "广东"
-    seed: int = 20240701
-    extra: dict[str, Any] = field(default_factory=dict)
-    #: the index :func:`check_settings` fitted as its last check, reused by :attr:`Report.index`; changed
-    #: settings need a new :func:`check_settings` call (``dataclasses.replace`` would carry a stale index)
-    prefit: Any = field(default=None, compare=False, repr=False)
-
-    def as_dict(self) -> dict[str, Any]:
-        out = {k: getattr(self, k) for k in self.__dataclass_fields__ if k not in ("extra", "prefit")}
-        out.update(self.extra)
-        return out
+#: Validated report parameters: one field per shared parameter of :mod:`nqp_lib.report.parameters`
+#: (same name, type and default), ``extra`` for a section's own parameters (``draws``), and ``prefit``: the
+#: index :func:`check_settings` fitted as its last check, reused by :attr:`Report.index` (changed settings
+#: need a new :func:`check_settings` call; ``dataclasses.replace`` would carry a stale index).
+Settings = make_dataclass(
+    "Settings",
+    [(p.name, TYPES[p.type], field(default=p.default)) for p in SHARED]
+    + [("extra", dict, field(default_factory=dict)), ("prefit", Any, field(default=None, compare=False, repr=False))],
+    frozen=True,
+    namespace={"as_dict": _settings_as_dict, "__module__": __name__,
+               "__doc__": "Validated report parameters (declared in nqp_lib.report.parameters)."},
+)
 
 
 def _open_panel(spec: str) -> Panel:
@@ -77,12 +69,10 @@ def check_settings(**params: Any) -> Settings:
 
     Raises :class:`ParameterError` (or the data layer's errors) naming the parameter and what is valid.
     """
-    known = {k: params.pop(k) for k in list(params) if k in Settings.__dataclass_fields__ and k not in ("extra", "prefit")}
+    shared = {p.name: p for p in SHARED}
+    known = {k: shared[k].coerce(params.pop(k)) for k in list(params) if k in shared}
+    params = {k: declared(k).coerce(v) if declared(k) else v for k, v in params.items()}
     s = Settings(**known, extra=params)
-    if s.lang not in labels.LANGS:
-        raise ParameterError(f"parameter 'lang' must be one of {labels.LANGS}, got {s.lang!r}")
-    if s.grouping not in GROUPINGS:
-        raise ParameterError(f"parameter 'grouping' must be one of {sorted(GROUPINGS)}, got {s.grouping!r}")
     try:
         panel = _open_panel(s.panel)
     except NqpError as exc:
@@ -105,11 +95,6 @@ def check_settings(**params: Any) -> Settings:
             f"parameter 'focus' = {s.focus!r} is not a unit of panel {s.panel!r}; "
             f"use e.g. {', '.join(panel.unit_names[:5])} …"
         )
-    draws = params.get("draws")
-    if draws is not None and not (isinstance(draws, int) and 10 <= draws <= 100_000):
-        raise ParameterError(f"parameter 'draws' must be a whole number from 10 to 100000, got {draws!r}")
-    if not (isinstance(s.seed, int) and s.seed >= 0):
-        raise ParameterError(f"parameter 'seed' must be a whole number ≥ 0, got {s.seed!r}")
     measure_options(weights=s.weights, aggregate=s.aggregate, scope=s.scope, normalise=s.normalise, impute=s.impute)
     try:  # the index itself, on the report's years: takes milliseconds and catches what no type check can
         prefit = fitted_index(system, panel.select(years=(s.year_from, s.year_to)), s)
@@ -227,10 +212,18 @@ class Report:
         return labels.t(key, self.lang, **values)
 
     def text(self, key: str, **values: Any) -> str:
-        """A paragraph of this section's prose, with ``{name}`` placeholders filled by escaped values
-        (literal braces, as in LaTeX, are written doubled in the catalogue)."""
-        raw = labels.prose(self.section, key, self.lang)
-        return raw.format(**{k: escape_md(v) for k, v in values.items()})
+        """A block of this section's prose (``text/<lang>/<section>.md``, see :mod:`nqp_lib.report.prose`)
+        rendered with the report's parameters, the article's vocabulary and ``values``; every inserted
+        value is escaped."""
+        return prose.render(self.section, key, self.lang, {**self.prose_values(), **values})
+
+    def prose_values(self) -> dict[str, Any]:
+        """What every prose block may use: the parameters by name, the article's vocabulary in the report's
+        language (``elements``, ``features``, ``conditions``, ``recommendations``) and ``section_title(name)``."""
+        words = {kind: {k: v[self.lang] for k, v in labels.vocabulary(kind).items()}
+                 for kind in ("elements", "features", "conditions", "recommendations")}
+        return {**self.settings.as_dict(), **words,
+                "section_title": lambda name: prose.blocks(name, self.lang)["nav"]}
 
     def name_of(self, unit: str) -> str:
         row = self.regions[self.regions["unit"] == unit]
@@ -303,55 +296,19 @@ class Report:
         display({PROVENANCE_MIME: self.provenance(), "text/plain": ""}, raw=True)
 
 
-def format_number(value: float, digits: int = 3) -> str:
-    """A float for a table: ``digits`` decimals below 100, one decimal from 100, none from 1,000 (with
-    thousands separators) — 0.523, 290.5, 33,192 — so large yuan figures do not carry spurious precision."""
-    for threshold, decimals in ((1000, 0), (100, 1)):
-        if abs(round(value, decimals)) >= threshold:  # 999.96 is "1,000", not "1,000.0"
-            return f"{value:,.{decimals}f}"
-    return f"{value:,.{digits}f}"
+def setup(section: str, namespace: dict[str, Any] | None = None, **params: Any) -> Report:
+    """Validate a section's parameters, configure charts for this kernel, and return its :class:`Report`.
 
-
-def _cell(value: Any, digits: int) -> tuple[str, bool]:
-    """Text of one table cell and whether it is a number (right-aligned)."""
-    if value is None or (isinstance(value, float) and value != value):
-        return "—", True
-    if isinstance(value, bool):
-        return html.escape(str(value)), False
-    if isinstance(value, int) or (hasattr(value, "dtype") and getattr(value.dtype, "kind", "") in "iu"):
-        return f"{int(value):,}" if abs(int(value)) >= 10000 else str(int(value)), True
-    if isinstance(value, float) or (hasattr(value, "dtype") and getattr(value.dtype, "kind", "") == "f"):
-        return format_number(float(value), digits), True
-    return html.escape(str(value)), False
-
-
-def html_table(frame: pd.DataFrame, digits: int = 3) -> str:
-    """A plain HTML table: every string escaped, numbers formatted and right-aligned, no random ids."""
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
-    rows = []
-    for row in frame.itertuples(index=False):
-        cells = []
-        for v in row:
-            text, numeric = _cell(v, digits)
-            cells.append(f'<td class="num">{text}</td>' if numeric else f"<td>{text}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    return f'<table class="nqp-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
-
-
-def escape_md(value: Any) -> str:
-    """Escape a value for insertion into markdown prose: HTML-escaped, markdown punctuation neutralised."""
-    text = html.escape(" ".join(str(value).split()), quote=False)  # one line: a newline could end a heading
-    for ch in "\\`*_[]#|$":
-        text = text.replace(ch, "\\" + ch)
-    return text
-
-
-def setup(section: str, **params: Any) -> Report:
-    """Validate parameters, configure charts for this kernel, and return the section's :class:`Report`."""
+    A notebook passes its namespace, ``ctx = setup("overview", globals())``: every parameter the section
+    declares (:func:`nqp_lib.report.parameters.for_section`) is read from it and checked as ``nqp build``
+    checks it — type, allowed values, bounds — and then against the data (:func:`check_settings`), so a
+    value edited in JupyterLab is refused with the same message. Keyword arguments override (tests:
+    ``setup("methods", lang="en")``); without a namespace, parameters not given take their defaults.
+    """
     from nqp_lib import charts
     from nqp_lib.report import vega
 
-    settings = check_settings(**params)
+    settings = check_settings(**parameters.values_from(section, namespace, params))
     import altair as alt
 
     # charts send only the columns they need; a 20-indicator explorer over 31 × 13 unit-years needs ~8,000 rows

@@ -20,8 +20,9 @@ if TYPE_CHECKING:  # pragma: no cover
 class WeightExplorer:
     """Dimension-weight sliders, a year slider and a live ranking table (top ``n``).
 
-    The score is ``Σ_d w_d s_d / Σ_d w_d`` over the index's dimension sub-indices ``s_d`` (the same formula
-    the static slider chart evaluates in the browser); ranks are recomputed within the chosen year.
+    The score is ``Σ_d w_d s_d / Σ_d w_d`` over the index's dimension sub-indices ``s_d``
+    (:func:`nqp_lib.measure.scenario.reweighted_scores`, the formula the static slider chart evaluates in the
+    browser); ranks are recomputed within the chosen year.
     """
 
     def __init__(self, ctx: Report, n: int = 10):
@@ -51,13 +52,14 @@ class WeightExplorer:
         return {d: s.value for d, s in self.sliders.items()}
 
     def table(self) -> pd.DataFrame:
-        """The ranking under the current slider values (all units of the chosen year)."""
+        """The ranking under the current slider values (all units of the chosen year), from
+        :func:`nqp_lib.measure.scenario.reweighted_scores`."""
+        from nqp_lib.measure.scenario import reweighted_scores
+
         s = self.ctx.scores
-        s = s[s["year"] == self.year.value].copy()
-        w = self.weights()
-        total = sum(w.values())
-        s["score"] = sum(w[d] * s[d] for d in w) / total if total > 0 else 0.0
-        s["rank"] = s["score"].rank(ascending=False, method="min").astype(int)
+        s = s[s["year"] == self.year.value]
+        scored = reweighted_scores(s, self.weights())
+        s = s.drop(columns=["score", "rank"]).assign(score=scored["score"].to_numpy(), rank=scored["rank"].to_numpy())
         return s.sort_values(["rank", "unit"])[["rank", "name", "group", "score"]].reset_index(drop=True)
 
     def refresh(self) -> None:

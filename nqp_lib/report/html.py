@@ -1,6 +1,6 @@
 """Turn an executed section notebook into one self-contained HTML page; build the index and error pages.
 
-* code cells are hidden; the page uses the ``nqp`` nbconvert template (``templates/nqp``), which extends
+* code cells are hidden, and so is the notebook's two-language abstract cell (tagged ``nqp-abstract``); the page uses the ``nqp`` nbconvert template (``templates/nqp``), which extends
   JupyterLab's and removes every CDN reference (require.js, MathJax, Mermaid, widget manager);
 * the Vega bundle is inlined once, in ``<head>``;
 * LaTeX in markdown cells (``$…$`` inline, ``$$…$$`` display) becomes MathML at build time, which
@@ -24,6 +24,7 @@ from nqp_lib.report.pages import css, footer_html
 from nqp_lib.report.vega import bundle_for_script, vega_bundle
 
 from nqp_lib.report.context import PROVENANCE_MIME  # one definition, shared with the kernel side
+from nqp_lib.report.notebooks import ABSTRACT_TAG
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 _DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$", re.S)
@@ -125,6 +126,8 @@ def render_notebook(
 ) -> tuple[str, dict[str, Any]]:
     """Render an executed notebook to HTML; return the page and the provenance it carried."""
     nb = nbformat.from_dict(nb)  # a copy: preprocessors edit cells
+    # the two-language abstract is for readers of the notebook; the page is in one language
+    nb.cells = [c for c in nb.cells if ABSTRACT_TAG not in c.get("metadata", {}).get("tags", [])]
     nb.metadata["title"] = title
     resources = {
         "nqp_css": css(),

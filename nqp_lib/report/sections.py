@@ -1,7 +1,8 @@
 """Section notebooks: discovery, names and metadata.
 
 A section is a notebook ``notebooks/NN_name.ipynb`` whose metadata holds
-``{"nqp": {"title": {"zh": …, "en": …}, "description": {"zh": …, "en": …}}}``. Sections are built in file
+``{"nqp": {"title": {"zh": …, "en": …}, "description": {"zh": …, "en": …}}}`` (generated from the section's
+prose by ``nqp notebooks --write``, see :mod:`nqp_lib.report.notebooks`). Sections are built in file
 order; a section may be named on the command line by its stem (``01_connotation``) or its name
 (``connotation``). Adding a section is adding such a notebook (see README).
 """
@@ -14,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nqp_lib.errors import ParameterError
-from nqp_lib.report.params import ParamSpec, parameter_specs, read_notebook
+from nqp_lib.report.parameters import Parameter, for_section, parameters_cell_source
+from nqp_lib.report.params import cell_source, parameters_cell, read_notebook
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -34,8 +36,17 @@ class Section:
     def name(self) -> str:
         return self.stem.split("_", 1)[1] if "_" in self.stem else self.stem
 
-    def params(self) -> list[ParamSpec]:
-        return parameter_specs(self.path)
+    def params(self) -> list[Parameter]:
+        """The section's parameters (:func:`nqp_lib.report.parameters.for_section`), after checking that the
+        notebook's parameters cell is the generated one: ``nqp build`` passes every value explicitly, so an
+        edit made in the cell would be silently ignored — refuse it instead."""
+        cell = parameters_cell(read_notebook(self.path), str(self.path))
+        if cell_source(cell) != parameters_cell_source(self.name):
+            raise ParameterError(
+                f"{self.path}: the parameters cell differs from the declarations in nqp_lib/report/parameters.py; "
+                "set values with -p NAME VALUE or a params file, and run `nqp notebooks --write` to restore the cell"
+            )
+        return for_section(self.name)
 
     def label(self, lang: str) -> str:
         return self.title.get(lang) or self.title.get("en") or self.stem

@@ -1,0 +1,262 @@
+"""Views of the methods appendix: weights by method, Monte Carlo rank intervals and sensitivity, and the
+disparity measures — Gini and Theil, the Dagum decomposition, kernel densities, the Markov chain, σ and β
+convergence, Moran's I and LISA.
+
+This module is the one place where the report calls the disparity layer: each measure is computed once per
+report (memoised on the :class:`~nqp_lib.report.context.Report`) from the index scores, with the report's
+grouping and seed, by the functions :func:`inequality`, :func:`dagum`, :func:`density`, :func:`markov`,
+:func:`convergence`, :func:`sigma` and :func:`moran` below.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import altair as alt
+import pandas as pd
+
+from nqp_lib import charts
+from nqp_lib.charts import ChartText
+from nqp_lib.measure.weights import data_weighters
+from nqp_lib.report.views.common import dimension_labels, index_text
+
+if TYPE_CHECKING:  # pragma: no cover
+    from nqp_lib.report.context import Report
+
+#: The weighting methods the weights chart compares: every one that needs nothing but the data.
+METHODS_COMPARED = data_weighters()
+LISA_COLOURS = {"HH": "#b22222", "LL": "#2166ac", "HL": "#f4a582", "LH": "#92c5de", "ns": "#f1f1f1"}
+
+
+# ----------------------------------------------------------------------------------------- weights
+
+
+def weights_by_method(ctx: Report) -> pd.DataFrame:
+    """Final indicator weights of the report's index refitted with each weighting method."""
+    def compute() -> pd.DataFrame:
+        frames = {}
+        for m in METHODS_COMPARED:
+            w = ctx.index.variant(weights=m).result_.weights
+            frames[m] = w.set_index("indicator")["final"]
+        out = pd.DataFrame(frames)
+        out.insert(0, "dimension", [ctx.system.indicator(i).dimension for i in out.index])
+        out.insert(0, "name", [ctx.system.indicator(i).name(ctx.lang) for i in out.index])
+        out["dimension"] = out["dimension"].map(dict(dimension_labels(ctx)))
+        return out.reset_index().rename(columns={"index": "indicator"})
+    return ctx.memo("weights_by_method", compute)
+
+
+def weights_chart(ctx: Report) -> alt.Chart:
+    return charts.weights_bars(weights_by_method(ctx), key="wts", lang=ctx.lang, methods=list(METHODS_COMPARED),
+                               text=index_text(ctx, ctx.t("weights_title"), ctx.t("weight_unit")))
+
+
+# ----------------------------------------------------------------------------------------- uncertainty
+
+
+def draws_of(ctx: Report, draws: int | None) -> int:
+    return int(draws if draws is not None else ctx.settings.extra["draws"])
+
+
+def rank_uncertainty(ctx: Report, draws: int | None = None):
+    """Monte Carlo rank intervals and sensitivity (:func:`nqp_lib.measure.uncertainty.uncertainty`), with the
+    report's ``draws`` and ``seed``."""
+    from nqp_lib.measure.uncertainty import uncertainty
+
+    n = draws_of(ctx, draws)
+    return ctx.memo(f"mc{n}", lambda: uncertainty(ctx.index, draws=n, seed=ctx.settings.seed))
+
+
+def rank_interval_chart(ctx: Report, draws: int | None = None) -> alt.LayerChart:
+    mc = rank_uncertainty(ctx, draws)
+    r = ctx.with_regions(mc.ranks)
+    text = index_text(ctx, ctx.t("mc_title", draws=mc.options["draws"]), ctx.t("rank"), ctx.t("interval_note"))
+    return charts.rank_intervals(r, key="mc", lang=ctx.lang, focus=ctx.settings.focus, text=text)
+
+
+def sensitivity_table(ctx: Report, draws: int | None = None) -> pd.DataFrame:
+    s = rank_uncertainty(ctx, draws).sensitivity
+    s = s.assign(factor=[ctx.t(f"opt_{f}") for f in s["factor"]])
+    return s.rename(columns={"factor": ctx.t("choice"), "levels": ctx.t("levels"), "first_order": ctx.t("first_order")})[
+        [ctx.t("choice"), ctx.t("levels"), ctx.t("first_order")]]
+
+
+# ----------------------------------------------------------------------------------------- disparity
+
+
+def _headed(ctx: Report, frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """``frame`` with ``period`` and the result ``columns`` headed in the report's language (``col_*`` labels)."""
+    return frame.rename(columns={"period": ctx.t("year"), **{c: ctx.t(f"col_{c}") for c in columns}})
+
+
+def _scored(ctx: Report) -> pd.DataFrame:
+    return ctx.scores[["unit", "year", "score", "group"]].dropna()
+
+
+def inequality(ctx: Report):
+    """Gini, Theil T/L and CV by year (:func:`nqp_lib.disparity.inequality_by_period`)."""
+    from nqp_lib.disparity import inequality_by_period
+
+    s = _scored(ctx)
+    return ctx.memo("ineq", lambda: inequality_by_period(s["score"], s["year"], s["group"]))
+
+
+def dagum(ctx: Report):
+    """Dagum's Gini decomposition by year over the report's grouping (:func:`nqp_lib.disparity.dagum_by_period`)."""
+    from nqp_lib.disparity import dagum_by_period
+
+    s = _scored(ctx)
+    return ctx.memo("dagum", lambda: dagum_by_period(s["score"], s["group"], s["year"]))
+
+
+def density(ctx: Report):
+    """Kernel densities of the index by year (:func:`nqp_lib.disparity.kernel_density`)."""
+    from nqp_lib.disparity import kernel_density
+
+    s = _scored(ctx)
+    return ctx.memo("kde", lambda: kernel_density(s["score"], s["year"]))
+
+
+def markov(ctx: Report):
+    """The Markov chain of index classes (:func:`nqp_lib.disparity.markov_chain`)."""
+    from nqp_lib.disparity import markov_chain
+
+    s = _scored(ctx)
+    return ctx.memo("markov", lambda: markov_chain(s["score"], s["unit"], s["year"]))
+
+
+def convergence(ctx: Report) -> list:
+    """Absolute and conditional β-convergence (:func:`nqp_lib.disparity.beta_convergence`)."""
+    from nqp_lib.disparity import beta_convergence
+
+    s = _scored(ctx)
+    return ctx.memo("beta", lambda: [beta_convergence(s["score"], s["unit"], s["year"], fixed_effects=fe)
+                                     for fe in (False, True)])
+
+
+def sigma(ctx: Report):
+    """σ-convergence: dispersion by year (:func:`nqp_lib.disparity.sigma_convergence`)."""
+    from nqp_lib.disparity import sigma_convergence
+
+    s = _scored(ctx)
+    return ctx.memo("sigma", lambda: sigma_convergence(s["score"], s["year"]))
+
+
+def contiguity(ctx: Report) -> pd.DataFrame | None:
+    """The binary contiguity of the report's units (None unless they are provinces)."""
+    if not ctx.is_provincial:
+        return None
+    from nqp_lib.data.regions import contiguity_matrix
+
+    units = list(dict.fromkeys(_scored(ctx)["unit"]))
+    return contiguity_matrix().loc[units, units]
+
+
+def moran(ctx: Report):
+    """Global Moran's I and LISA by year on contiguity weights with the report's seed
+    (:func:`nqp_lib.disparity.moran_by_period`); None when the units have no contiguity matrix."""
+    from nqp_lib.disparity import moran_by_period, spatial_weights
+
+    w = contiguity(ctx)
+    if w is None:
+        return None
+    s = _scored(ctx)
+    return ctx.memo("moran", lambda: moran_by_period(s["score"], s["unit"], s["year"], spatial_weights(w),
+                                                     seed=ctx.settings.seed))
+
+
+def single_neighbour_links(ctx: Report) -> list[tuple[str, str]]:
+    """``(unit, its only neighbour)`` for each unit with a single neighbour in the contiguity matrix
+    (the island of Hainan is linked to Guangdong), by display name."""
+    w = contiguity(ctx)
+    if w is None:
+        return []
+    return [(ctx.name_of(u), ctx.name_of(str(row[row > 0].index[0]))) for u, row in w.iterrows() if row.sum() == 1]
+
+
+# ----------------------------------------------------------------------------------------- charts and tables
+
+
+def inequality_lines(ctx: Report) -> alt.Chart:
+    g = dagum(ctx).summary[["period", "G"]].rename(columns={"G": "value"}).assign(measure="Gini")
+    th = inequality(ctx).theil
+    parts = [g]
+    for idx, name in (("T", "Theil T"), ("L", "Theil L")):
+        part = th[th["index"] == idx]
+        parts.append(part[["period", "total"]].rename(columns={"total": "value"}).assign(measure=name))
+    frame = pd.concat(parts, ignore_index=True).rename(columns={"period": "year"})
+    return charts.lines(frame, "year", "value", "measure", key="ineq", lang=ctx.lang, color_title=ctx.t("measure"),
+                        text=index_text(ctx, ctx.t("inequality_title"), ctx.t("inequality_unit")))
+
+
+def dagum_shares(ctx: Report) -> alt.Chart:
+    s = dagum(ctx).summary
+    names = {"G_w": ctx.t("dagum_within"), "G_nb": ctx.t("dagum_between"), "G_t": ctx.t("dagum_trans")}
+    long = s.melt(id_vars=["period"], value_vars=list(names), var_name="part", value_name="value")
+    long["part"] = long["part"].map(names)
+    return charts.stacked_shares(long.rename(columns={"period": "year"}), "year", "part", "value", key="dag",
+                                 lang=ctx.lang, order=list(names.values()),
+                                 text=index_text(ctx, ctx.t("dagum_title"), ctx.t("share_of_gini")))
+
+
+def dagum_table(ctx: Report) -> pd.DataFrame:
+    s = dagum(ctx).summary
+    cols = ["G", "G_w", "G_nb", "G_t", "share_w", "share_nb", "share_t"]
+    return _headed(ctx, s[["period", *cols, "group_order"]], cols).rename(columns={"group_order": ctx.t("group_order")})
+
+
+def density_chart(ctx: Report) -> alt.LayerChart:
+    kd = density(ctx)
+    frame = kd.density.rename(columns={"period": "year"})
+    xcol = [c for c in frame.columns if c not in ("year", "density")][0]
+    frame = frame.rename(columns={xcol: "x"})
+    return charts.densities(frame, key="kde", lang=ctx.lang, x_title=ctx.t("score"),
+                            text=index_text(ctx, ctx.t("kde_title", rule=kd.options["bandwidth"]), ctx.t("density_unit")))
+
+
+def density_table(ctx: Report) -> pd.DataFrame:
+    cols = ["mean", "sd", "bandwidth", "peak_x", "peak_height", "n_peaks"]
+    return _headed(ctx, density(ctx).summary[["period", *cols]], cols)
+
+
+def markov_chart(ctx: Report) -> alt.Chart:
+    mk = markov(ctx)
+    title = ctx.t("markov_title", classes=mk.options["classes"], rule=ctx.t(f"class_rule_{mk.options['class_rule'].replace(' ', '_')}"))
+    return charts.heatmap(mk.table(), "to_class", "from_class", "probability", key="mk", lang=ctx.lang,
+                          text=index_text(ctx, title, ctx.t("probability")),
+                          x_title=ctx.t("to_class"), y_title=ctx.t("from_class"))
+
+
+def convergence_table(ctx: Report) -> pd.DataFrame:
+    frame = pd.concat([r.to_frame() for r in convergence(ctx)], ignore_index=True)
+    frame["model"] = [ctx.t(f"val_{v}") for v in frame["model"]]
+    frame["fixed_effects"] = [ctx.t(f"val_{v}") for v in frame["fixed_effects"]]
+    cols = ["model", "fixed_effects", "beta", "se_cluster", "p_cluster", "speed", "half_life", "n_obs"]
+    return _headed(ctx, frame[cols], cols)
+
+
+def sigma_chart(ctx: Report) -> alt.Chart:
+    tab = sigma(ctx).table
+    long = tab.melt(id_vars=["period"], value_vars=["cv", "sd_log"], var_name="measure", value_name="value")
+    long["measure"] = long["measure"].map({"cv": ctx.t("cv"), "sd_log": ctx.t("sd_log")})
+    return charts.lines(long.rename(columns={"period": "year"}), "year", "value", "measure", key="sig", lang=ctx.lang,
+                        color_title=ctx.t("measure"), text=index_text(ctx, ctx.t("sigma_title"), ctx.t("dispersion_unit")))
+
+
+def moran_table(ctx: Report) -> pd.DataFrame | str:
+    result = moran(ctx)
+    if result is None:
+        return ctx.t("spatial_provinces_only")
+    cols = ["I", "expected", "z_sim", "p_sim", "n", "permutations"]
+    return _headed(ctx, result.global_[["period", *cols]], cols)
+
+
+def lisa_map(ctx: Report) -> alt.LayerChart | str:
+    result = moran(ctx)
+    if result is None:
+        return ctx.t("spatial_provinces_only")
+    loc = ctx.with_regions(result.local.rename(columns={"period": "year"}))
+    title = ctx.t("lisa_title", alpha=f"{result.options['alpha'] * 100:g}%")
+    return charts.category_map(loc, "cluster", key="lisa", lang=ctx.lang, tiles=ctx.regions,
+                               domain=list(LISA_COLOURS), colours=list(LISA_COLOURS.values()),
+                               text=index_text(ctx, title, ctx.t("lisa_unit")))
