@@ -65,7 +65,7 @@ def test_derived_lists_follow_the_tags():
     assert uncertainty_module.DEFAULT_WEIGHTINGS == data_weighters() == ("entropy", "critic", "std", "equal", "pca")
     assert uncertainty_module.DEFAULT_AGGREGATIONS == ("sum", "geometric", "topsis")
     assert uncertainty_module.DEFAULT_ZEROS == ("shift", "replace", "none")
-    from nqp_lib.report.views import METHODS_COMPARED
+    from nqp_lib.report.views.methods import METHODS_COMPARED
 
     assert METHODS_COMPARED == data_weighters()
 
