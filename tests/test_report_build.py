@@ -89,10 +89,10 @@ def test_sections_build_in_english_with_prose_that_follows_the_parameters(tmp_pa
     assert [o.status for o in res.outcomes] == ["ok"] * len(others), [o.error for o in res.failed]
     for stem in others:
         page = (tmp_path / "en" / f"{stem}.html").read_text(encoding="utf-8")
-        assert '<html lang="en">' in page and "nqp computation from" in page
+        assert '<html lang="en">' in page and "NBS/EPS provincial panel and CEADs CO2 data" in page  # source lines
     if "04_methods" in others:
         page = (tmp_path / "en" / "04_methods.html").read_text(encoding="utf-8")
-        assert "rank normalisation (normalise = <strong>rank</strong>)" in page and "min-max" not in page
+        assert "rank normalisation (normalise = <strong>rank</strong>)" in page and "min-max normalisation" not in page
         assert "60 draws (seed 20240701)" in page and "(60 Monte Carlo draws)" in page
     if "03_pathways" in others:
         page = (tmp_path / "en" / "03_pathways.html").read_text(encoding="utf-8")

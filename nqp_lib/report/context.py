@@ -1,8 +1,8 @@
 """The set-up call every section notebook makes, and the objects its thin cells use.
 
 ``ctx = setup("overview", globals())`` validates the section's parameters (declared in
-:mod:`nqp_lib.report.parameters`; the same checks ``nqp build`` runs before executing anything), switches Altair to the offline
-renderer and the nqp theme, loads the panel and the indicator system, and returns a :class:`Report`: the
+:mod:`nqp_lib.report.parameters`; the same checks ``nqp build`` runs before executing anything), switches
+Altair to the offline renderer and the nqp theme, loads the panel and the indicator system, and returns a :class:`Report`: the
 data, the fitted index, label and prose lookup in the report language, and display helpers that escape
 every user-supplied string. ``ctx.finish()`` (the last cell) emits the provenance the HTML footer shows.
 """

@@ -15,7 +15,8 @@ report parameter by name (``lang``, ``weights``, ``draws`` …), the values a no
 by magnitude: 0.523, 290.5, 33,192), ``pct(digits)`` (0.691 → 69.1%) and ``enum`` (a list in running
 text: 甲、乙与丙 / a, b and c).
 
-Every inserted value is escaped for Markdown (:func:`~nqp_lib.report.markup.escape_md`), so a
+Every inserted value is escaped for Markdown (:func:`~nqp_lib.report.markup.escape_md`: one line, runs of
+whitespace collapsed, so spacing belongs in the template text, not in ``{{ "; " }}``), so a
 user-supplied name cannot inject markup; a value the template does not define is an error, never an empty
 string. The same keys must exist in every language (a test checks it, and that each key uses the same
 values in both).
