@@ -4,6 +4,7 @@
 * ``text/vocabulary.yaml`` — the article's vocabulary: the three elements, the four key features, the six
   formation conditions and the six recommendations; :func:`vocabulary`.
 * ``text/sources.yaml`` — short names of the data resources for chart source lines; :func:`source_name`.
+* other catalogues of the same shape as ``ui.yaml`` (``text/claims.yaml``); :func:`entry`.
 
 A missing key or language is an error, so a report never shows a raw key. The sections' prose (Markdown
 per language, ``text/<lang>/<section>.md``) is rendered by :mod:`nqp_lib.report.prose`. Region, province
@@ -49,6 +50,14 @@ def t(key: str, lang: str = "zh", **values: Any) -> str:
         raise KeyError(f"no UI label {key!r} in {TEXT_DIR / 'ui.yaml'}")
     text = entry[_lang(lang)]
     return text.format(**values) if values else text
+
+
+def entry(catalogue: str, key: str, lang: str = "zh") -> str:
+    """A label of another catalogue of the same shape, ``text/<catalogue>.yaml`` (e.g. ``claims``), unformatted."""
+    found = _catalogue(catalogue).get(key)
+    if found is None:
+        raise KeyError(f"no label {key!r} in {TEXT_DIR / (catalogue + '.yaml')}")
+    return found[_lang(lang)]
 
 
 def vocabulary(kind: str) -> dict:
