@@ -14,7 +14,7 @@ from nqp_lib.data import countries, economy, growth, national, oecd_average, oec
 from nqp_lib.data import economies as economies_mod
 from nqp_lib.data import series as series_mod
 from nqp_lib.data.economies import aggregate_codes, default_comparison
-from nqp_lib.data.international import oecd_averages
+from nqp_lib.data.international import indicator_metadata, oecd_averages
 from nqp_lib.data.package import load, used_resources
 from nqp_lib.data.series import catalogue, series_info
 from nqp_lib.data.units import conversion
@@ -124,6 +124,19 @@ def test_derived_international_series_by_hand(wdi_raw, pwt_raw):
     assert r["value"] == pytest.approx(hand, rel=1e-12)
     c = countries("household_consumption_ppp", ["CHN"], [2019]).iloc[0]
     assert c["value"] == pytest.approx(float(pwt_raw[("CHN", 2019)]["csh_c"]) * float(pwt_raw[("CHN", 2019)]["cgdpo"]))
+
+
+def test_wdi_series_have_the_world_banks_metadata(shared_data):
+    meta = {r["indicator_code"]: r for r in csv.DictReader((shared_data / "wdi_datahub_mirror/wdi_selected_indicators_meta.csv").open(encoding="utf-8"))}
+    assert set(load("wdi_long")["indicator_code"]) == set(meta)  # every indicator of the long file is described
+    for s in catalogue("international"):
+        if s.resource == "wdi_long":
+            info = indicator_metadata(s.id)
+            assert info["title"] == meta[s.code]["title"] and info["definition"] == meta[s.code]["definition"], s.id
+    assert indicator_metadata("rd_intensity")["title"] == "Research and development expenditure (% of GDP)"
+    assert indicator_metadata("rd_intensity")["china_last"] == 2023
+    with pytest.raises(ParameterError, match="not a WDI series"):
+        indicator_metadata("tfp_level")
 
 
 def test_economies_by_code_name_and_alias():
@@ -283,3 +296,19 @@ def test_bad_economies_table_names_file_row_and_column(tmp_path, monkeypatch):
 def test_no_nan_leaks_into_values():
     frame = countries("rd_intensity")
     assert frame["value"].notna().all() and all(math.isfinite(v) for v in frame["value"])
+
+
+def test_file_hash_is_recomputed_when_the_file_changes(tmp_path):
+    """sha256_of hashes each version of a file once per process (the build fingerprints ~27 MB per section)."""
+    import os
+
+    from nqp_lib.data.package import sha256_of
+
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"a,b\n1,2\n")
+    first = sha256_of(path)
+    assert first == hashlib.sha256(b"a,b\n1,2\n").hexdigest() and sha256_of(path) == first
+    st = path.stat()
+    path.write_bytes(b"a,b\n1,3\n")  # same size: the changed modification time tells
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+    assert sha256_of(path) == hashlib.sha256(b"a,b\n1,3\n").hexdigest()

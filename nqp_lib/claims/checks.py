@@ -166,7 +166,7 @@ def _check_data(c: Claim, lang: str) -> ClaimResult:
     s = series_info(c.series, c.scope)
     proxy = s.measure != c.measure
     tol = c.tolerance if c.tolerance is not None else c.precision
-    opts = {"series": s.id, "scope": c.scope, "economy": c.economy, "year": c.year, "base_year": c.base_year,
+    opts = {"series": s.id, "dataset": s.resource or f"derived: {s.formula}", "scope": c.scope, "economy": c.economy, "year": c.year, "base_year": c.base_year,
             "compare": c.compare, "tolerance": tol, "proxy": proxy}
     try:
         obs = _observations(c, lang)

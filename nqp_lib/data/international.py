@@ -30,7 +30,7 @@ import pandas as pd
 
 from nqp_lib.data.economies import OECD_AGGREGATE, OECD_MEAN, Economy, aggregate_codes, economy, oecd_members, resolve
 from nqp_lib.data import readers
-from nqp_lib.data.package import Provenance
+from nqp_lib.data.package import Provenance, load
 from nqp_lib.data.series import Series, series_info
 from nqp_lib.data.units import fmt, unit_label
 from nqp_lib.errors import DataError, ParameterError
@@ -306,3 +306,16 @@ def rank(indicator: str, subject: str = "CHN", year: int | None = None, descendi
     table = table.assign(rank=table["value"].rank(ascending=not descending, method="min").astype(int)).reset_index(drop=True)
     row = table[table["economy"] == code].iloc[0]
     return Rank(s.id, code, int(year), int(row["rank"]), len(table), float(row["value"]), table)
+
+
+def indicator_metadata(indicator: str) -> dict[str, Any]:
+    """The World Bank's own description of a WDI series: ``title`` (with its unit), ``definition``,
+    ``license``, ``year_min``/``year_max`` and China's first and last year (from ``wdi_indicators``)."""
+    s = series_info(indicator, "international")
+    if s.resource != "wdi_long":
+        raise ParameterError(f"{s.id} is not a WDI series (its source is {s.resource or 'a formula'})")
+    meta = load("wdi_indicators").set_index("indicator_code")
+    if s.code not in meta.index:
+        raise DataError(f"wdi_indicators has no row for {s.code} ({s.id})")
+    row = meta.loc[s.code]
+    return {"code": s.code, **{k: (None if pd.isna(v) else v) for k, v in row.items()}}

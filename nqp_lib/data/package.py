@@ -102,8 +102,15 @@ def resource(name: str) -> dict[str, Any]:
 
 
 def sha256_of(path: Path) -> str:
+    """The file's sha256, hashed once per version of the file in a process (keyed by path, mtime, size)."""
+    st = path.stat()
+    return _sha256_cached(str(path.resolve()), st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=128)
+def _sha256_cached(path: str, mtime_ns: int, size: int) -> str:
     h = hashlib.sha256()
-    with path.open("rb") as fh:
+    with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
