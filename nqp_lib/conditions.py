@@ -1,6 +1,6 @@
 """The article's six formation conditions with their data: what section 二 of the report is built from.
 
-For each condition (1–6, :data:`nqp_lib.systems.CONDITIONS`), :func:`condition_data` gathers
+For each condition (1–6, ``text/vocabulary.yaml``), :func:`condition_data` gathers
 
 - the article's claims about it, with outcomes computed now (:mod:`nqp_lib.claims`);
 - China's national series tagged with it in ``data/series.csv`` (one tidy long frame: ``series, name,
@@ -27,7 +27,7 @@ from nqp_lib.data.international import OecdAverage, Rank, countries, oecd_averag
 from nqp_lib.data.national import national
 from nqp_lib.data.series import Series, for_condition, series_info
 from nqp_lib.errors import DataError, ParameterError
-from nqp_lib.systems import CONDITIONS
+from nqp_lib.labels import vocabulary
 
 #: units whose changes are differences in points rather than growth rates
 POINT_UNITS = ("%", "share", "per_100")
@@ -45,7 +45,7 @@ class ConditionData:
     options: dict[str, Any]
 
     def name(self, lang: str = "zh") -> str:
-        return CONDITIONS[self.number][lang]
+        return vocabulary("conditions")[self.number][lang]
 
     def claims_frame(self, lang: str = "zh") -> pd.DataFrame:
         return results_frame(list(self.claims), lang)
@@ -63,7 +63,7 @@ def condition_data(number: int, lang: str = "zh", economies: list[str] | None = 
     ``economies`` and ``years`` filter the international frame (default: China, peers, OECD both ways,
     high income, world; every year).
     """
-    if number not in CONDITIONS:
+    if number not in vocabulary("conditions"):
         raise ParameterError(f"condition must be 1–6, got {number!r}")
     results = check_claims(lang=lang) if results is None else results
     nat = for_condition(number, "national")
@@ -79,7 +79,7 @@ def condition_data(number: int, lang: str = "zh", economies: list[str] | None = 
 def all_conditions(lang: str = "zh", economies: list[str] | None = None, years: Any = None) -> list[ConditionData]:
     """The six conditions, the ledger checked once."""
     results = check_claims(lang=lang)
-    return [condition_data(n, lang, economies, years, results) for n in CONDITIONS]
+    return [condition_data(n, lang, economies, years, results) for n in vocabulary("conditions")]
 
 
 @dataclass(frozen=True)
