@@ -44,7 +44,7 @@ def test_real_panel_all_measures(run_cli, rd_csv, rd_frame, tmp_path):
     assert res.code == 0, res.err
     assert "Dagum 2023" in res.out and "Moran's I 2023" in res.out
     expected = {"gini", "theil", "theil_groups", "dagum", "dagum_pairs", "kde", "kde_summary", "markov",
-                "markov_steady", "sigma", "convergence", "moran", "lisa"}
+                "markov_steady", "markov_passage", "markov_tests", "sigma", "convergence", "moran", "lisa"}
     assert {p.stem for p in out.glob("*.csv")} == expected
     gini_table = pd.read_csv(out / "gini.csv")
     dagum_table = pd.read_csv(out / "dagum.csv")
@@ -69,9 +69,10 @@ def test_real_panel_all_measures(run_cli, rd_csv, rd_frame, tmp_path):
     assert moran_table.at[2023, "I"] == pytest.approx(moran_double_sum(y2023, Wr.to_numpy()), abs=1e-12)
     assert (moran_table["permutations"] == 99).all()
     markov = pd.read_csv(out / "markov.csv")
-    classic = markov[markov["chain"] == "classic"]
-    assert classic["count"].sum() == 31 * 12
-    assert markov.loc[markov["chain"] == "spatial", "count"].sum() == 31 * 12
+    for basis in ("absolute", "relative"):  # both bases by default
+        chains = markov[markov["basis"] == basis]
+        assert chains.loc[chains["chain"] == "classic", "count"].sum() == 31 * 12
+        assert chains.loc[chains["chain"] == "spatial", "count"].sum() == 31 * 12
     assert len(pd.read_csv(out / "kde.csv")) == 13 * 200
     convergence = pd.read_csv(out / "convergence.csv")
     assert convergence["model"].tolist() == ["absolute", "conditional"]
@@ -79,7 +80,12 @@ def test_real_panel_all_measures(run_cli, rd_csv, rd_frame, tmp_path):
     record = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert record["input"]["sha256"] == hashlib.sha256(rd_csv.read_bytes()).hexdigest()
     assert record["group"] == "regions table: region4" and record["options"]["weights"] == "provincial contiguity"
-    assert record["options"]["markov"]["cuts"] == pytest.approx(np.quantile(rd_frame["rd"], [0.25, 0.5, 0.75]).tolist())
+    assert record["options"]["markov"]["absolute"]["cuts"] == pytest.approx(
+        np.quantile(rd_frame["rd"], [0.25, 0.5, 0.75]).tolist())
+    relative = rd_frame["rd"] / rd_frame.groupby("year")["rd"].transform("mean")
+    assert record["options"]["markov"]["relative"]["cuts"] == pytest.approx(
+        np.quantile(relative, [0.25, 0.5, 0.75]).tolist())
+    assert all(p.stat().st_mode & 0o777 == 0o644 for p in out.iterdir())  # readable by others, like nqp build's
 
 
 def test_english_names_and_codes_resolve_to_the_same_provinces(run_cli, rd_frame, tmp_path):
@@ -152,7 +158,8 @@ def test_synthetic_2800_units(run_cli, tmp_path):
     assert dagum_table["G"].iloc[0] == pytest.approx(gini_pairwise(first), abs=1e-12)
     assert not (tmp_path / "s" / "moran.csv").exists()
     markov = pd.read_csv(tmp_path / "s" / "markov.csv")
-    assert set(markov["chain"]) == {"classic"} and markov["count"].sum() == 2800 * 11
+    assert set(markov["chain"]) == {"classic"} and set(markov["basis"]) == {"absolute", "relative"}
+    assert markov.groupby("basis")["count"].sum().tolist() == [2800 * 11, 2800 * 11]
 
 
 def test_row_order_does_not_change_results(run_cli, rd_frame, tmp_path):
@@ -271,5 +278,6 @@ def test_markov_alone_still_finds_the_provincial_weights(run_cli, rd_csv, tmp_pa
     res = run_cli("disparity", rd_csv, "--value", "rd", "--measures", "markov", "--out", tmp_path / "o")
     assert res.code == 0, res.err
     markov = pd.read_csv(tmp_path / "o" / "markov.csv")
-    assert markov.groupby("chain")["count"].sum().to_dict() == {"classic": 31 * 12, "spatial": 31 * 12}
-    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["markov.csv", "markov_steady.csv", "run.json"]
+    counts = markov.groupby(["basis", "chain"])["count"].sum()
+    assert counts.to_dict() == {(b, c): 31 * 12 for b in ("absolute", "relative") for c in ("classic", "spatial")}
+    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["markov.csv", "markov_passage.csv", "markov_steady.csv", "markov_tests.csv", "run.json"]

@@ -66,9 +66,10 @@ def test_peak_summary_for_two_clusters():
     assert s["peak_height"] == pytest.approx(2 / 3 / (0.5 * math.sqrt(2 * math.pi)), rel=1e-9)
     assert s["peak_width"] == pytest.approx(2 * math.sqrt(2 * math.log(2)) * 0.5, abs=2e-3)
     assert s["n_peaks"] == 2  # the side peak at 5 has half the main height
-    r = kernel_density([0.0, 0.0, 5.0], [1, 1, 1], bandwidth_rule=0.5, grid_size=161, min_peak_share=0.6)
+    r = kernel_density([0.0, 0.0, 5.0], [1, 1, 1], bandwidth_rule=0.5, grid_size=161, min_prominence=0.6)
     assert r.summary["n_peaks"].iloc[0] == 1
-    assert r.options == {"bandwidth": 0.5, "grid_size": 161, "cut": 3.0, "min_peak_share": 0.6, "kernel": "gaussian"}
+    assert r.options == {"bandwidth": 0.5, "kernel": "gaussian", "grid_size": 161, "cut": 3.0, "min_prominence": 0.6,
+                         "ddof": 0}
 
 
 def test_peak_helpers_on_a_known_curve():

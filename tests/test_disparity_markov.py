@@ -9,7 +9,7 @@ import pytest
 from disparity_fixtures import contiguity_from_shared
 from nqp_lib.disparity import markov_chain, quantile_cuts, spatial_markov, spatial_weights, steady_state
 from nqp_lib.disparity.markov import classify
-from nqp_lib.errors import DataError, MethodError
+from nqp_lib.errors import DataError, MethodError, ParameterError
 
 
 def test_pooled_quantile_classes_and_boundaries():
@@ -33,12 +33,15 @@ def test_transitions_counted_by_hand():
             "value": [1, 4, 7, 10, 2, 8, 5, 11, 6, 9, 3, 12],
         }
     )
+    # Four classes need k² = 16 transitions (one per cell on average); 8 would be refused, so a twin of
+    # every unit (E–H, same values) doubles the counts. Pooled quartiles of 1,1,2,2,…,12,12 are the same.
+    panel = pd.concat([panel, panel.assign(unit=panel["unit"].map(dict(zip("ABCD", "EFGH"))))], ignore_index=True)
     r = markov_chain(panel["value"], panel["unit"], panel["year"])
     assert r.cuts.tolist() == pytest.approx([3.75, 6.5, 9.25])
-    # transitions: A 1→1, 1→2; B 2→3, 3→3; C 3→2, 2→1; D 4→4, 4→4
-    expected = np.array([[1, 1, 0, 0], [1, 0, 1, 0], [0, 1, 1, 0], [0, 0, 0, 2]])
+    # transitions: A 1→1, 1→2; B 2→3, 3→3; C 3→2, 2→1; D 4→4, 4→4 (and the same for E–H)
+    expected = 2 * np.array([[1, 1, 0, 0], [1, 0, 1, 0], [0, 1, 1, 0], [0, 0, 0, 2]])
     assert r.counts.tolist() == expected.tolist()
-    assert r.n_transitions == 8
+    assert r.n_transitions == 16
     assert r.probabilities[1].tolist() == [0.5, 0.0, 0.5, 0.0]
     assert r.initial.tolist() == [0.25, 0.25, 0.25, 0.25]
     # classes 1-3 communicate and never reach 4; class 4 only stays: two closed classes, no unique steady state.
@@ -46,7 +49,9 @@ def test_transitions_counted_by_hand():
     table = r.table()
     assert len(table) == 16
     stay_top = table.query("from_class == 4 and to_class == 4")
-    assert stay_top[["n", "count", "probability"]].iloc[0].tolist() == [2, 2, 1.0]
+    assert stay_top[["n", "count", "probability"]].iloc[0].tolist() == [4, 4, 1.0]
+    with pytest.raises(ParameterError, match="classes = 4: .*k\\^2 ≤ .*8 transitions, so classes must be between 2 and 2"):
+        markov_chain(panel["value"][:12], panel["unit"][:12], panel["year"][:12])
 
 
 def test_steady_state_by_hand_and_undefined_cases():

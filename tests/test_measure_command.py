@@ -82,6 +82,33 @@ def test_measure_details_and_options(run_cli, user_files, tmp_path):
     assert options["years"] == [2012, 2014] and options["ddof"] == 0 and options["scope_blocks"] == [2012, 2013, 2014]
 
 
+def test_measure_writes_coupling_coordination_readable_by_others(run_cli, user_files, tmp_path):
+    csv, system, _ = user_files
+    out = tmp_path / "c"
+    r = run_cli("measure", csv, "--system", system, "--out", out)
+    assert r.code == 0, r.err
+    assert "coupling.csv" in r.out
+    scores = pd.read_csv(out / "scores.csv")
+    coupling = pd.read_csv(out / "coupling.csv")
+    assert list(coupling.columns) == ["unit", "year", "C", "T", "D", "grade", "grade_zh", "grade_en"]
+    both = scores.merge(coupling, on=["unit", "year"])
+    assert len(both) == len(scores) == 8 * 5
+    # two subsystems (tech, green), equal α: C = 2√(U₁U₂)/(U₁+U₂), T = (U₁+U₂)/2, D = √(C·T), grade = ⌊10 D⌋
+    u1, u2 = both["tech"], both["green"]
+    assert both["C"].to_numpy() == pytest.approx((2 * np.sqrt(u1 * u2) / (u1 + u2)).to_numpy(), rel=1e-9)
+    assert both["T"].to_numpy() == pytest.approx(((u1 + u2) / 2).to_numpy(), rel=1e-9)
+    assert both["D"].to_numpy() == pytest.approx(np.sqrt(both["C"] * both["T"]).to_numpy(), rel=1e-9)
+    assert (both["grade"] == np.minimum(np.floor(both["D"] * 10), 9)).all()
+    assert all(p.stat().st_mode & 0o777 == 0o644 for p in out.iterdir())  # readable by others, like nqp build's
+    # z-scores are unbounded: no coupling table, and the note says why
+    r = run_cli("measure", csv, "--system", system, "--normalise", "zscore", "--weights", "equal", "--out", tmp_path / "z")
+    assert r.code == 0, r.err
+    assert not (tmp_path / "z" / "coupling.csv").exists()
+    assert "coupling.csv not written: coupling coordination needs subsystem scores in [0, 1]" in r.out
+    options = json.loads((tmp_path / "z" / "options.json").read_text(encoding="utf-8"))
+    assert any(n.startswith("coupling.csv not written") for n in options["notes"])
+
+
 def test_measure_refuses_gaps_and_imputes_on_request(run_cli, user_files, tmp_path):
     csv, system, panel = user_files
     panel = panel.drop(columns="notes")

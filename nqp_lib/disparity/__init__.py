@@ -9,7 +9,9 @@ labels or a spatial weights matrix) and return dataclasses that keep their inter
 * :mod:`~nqp_lib.disparity.density` — Gaussian kernel density per period on a common grid.
 * :mod:`~nqp_lib.disparity.markov` — quantile-class Markov chains and spatial Markov chains.
 * :mod:`~nqp_lib.disparity.convergence` — σ- and β-convergence (absolute; unit and period fixed effects).
-* :mod:`~nqp_lib.disparity.spatial` — spatial weights, global Moran's I, local Moran (LISA).
+* :mod:`~nqp_lib.disparity.weights` — spatial weights (sparse inside) from a matrix, an edge list or a CSV.
+* :mod:`~nqp_lib.disparity.spatial` — global Moran's I, local Moran (LISA); :mod:`~nqp_lib.disparity.inference`
+  holds their pseudo p-values, analytical moments and multiple-testing adjustments.
 * :mod:`~nqp_lib.disparity.command` — the ``nqp disparity`` command (imported by :mod:`nqp_lib.cli`).
 
 See ``docs/disparity.md`` for formulas, options and the benchmark.
@@ -42,8 +44,8 @@ from nqp_lib.disparity.spatial import (
     local_moran,
     moran,
     moran_by_period,
-    spatial_weights,
 )
+from nqp_lib.disparity.weights import read_weights, spatial_weights, weights_from_edges
 
 __all__ = [
     "BetaResult",
@@ -72,9 +74,11 @@ __all__ = [
     "moran",
     "moran_by_period",
     "quantile_cuts",
+    "read_weights",
     "sigma_convergence",
     "spatial_markov",
     "spatial_weights",
     "steady_state",
     "theil",
+    "weights_from_edges",
 ]

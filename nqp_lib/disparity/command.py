@@ -1,16 +1,18 @@
 """``nqp disparity``: every disparity and dynamics measure on one column of any score table.
 
 Reads a CSV with a unit column, a period column (``--by``) and a value column (``--value``), checks it, runs
-the requested measures and writes one CSV per table into ``--out`` (each written to a temporary file and
-renamed), plus ``run.json`` recording the input's sha256, every option and every note (skipped measures,
-units dropped from the weights). Bad input raises :class:`~nqp_lib.errors.NqpError` with a message naming
-the file, column, line or option.
+the requested measures through :mod:`nqp_lib.disparity.suite` (the same entries and defaults the report
+uses) and writes one CSV per table into ``--out`` (each written to a temporary file, made readable by
+others — mode 0644 — and renamed), plus ``run.json`` recording the input's sha256, every option and every
+note (skipped measures, units dropped from the weights). Bad input raises :class:`~nqp_lib.errors.NqpError`
+with a message naming the file, column, line or option.
 
 Groups (``--group``): a column of the CSV; or ``region4`` (NBS four regions, default) / ``belt3`` (three
 belts) joined from the regions table when the units are the 31 provinces (short or full Chinese names,
-English names or GB/T 2260 codes); or ``none``. Spatial weights (``--weights``): a square CSV labelled on
-both axes; by default the provincial contiguity matrix when the units are provinces; ``none`` skips Moran's I
-and the spatial Markov chain.
+English names or GB/T 2260 codes); or ``none``. Spatial weights (``--weights``): a CSV holding a square
+matrix labelled on both axes or an edge list ``from,to[,weight]`` (read sparse, see
+:mod:`~nqp_lib.disparity.weights`); by default the provincial contiguity matrix when the units are
+provinces; ``none`` skips Moran's I and the spatial Markov chain.
 """
 
 from __future__ import annotations
@@ -27,13 +29,13 @@ import numpy as np
 import pandas as pd
 
 from nqp_lib.errors import DataError, MethodError, ParameterError
-from nqp_lib.disparity.convergence import beta_convergence, sigma_convergence
-from nqp_lib.disparity.dagum import dagum_by_period
-from nqp_lib.disparity.density import kernel_density
-from nqp_lib.disparity.inequality import inequality_by_period
-from nqp_lib.disparity.markov import markov_chain, spatial_markov
+from nqp_lib.disparity import suite
+from nqp_lib.disparity.density import KERNELS
+from nqp_lib.disparity.inference import ADJUSTMENTS
+from nqp_lib.disparity.markov import BASES
 from nqp_lib.disparity.panel import check_unique_keys
-from nqp_lib.disparity.spatial import SpatialWeights, moran_by_period, spatial_weights
+from nqp_lib.disparity.spatial import check_alpha
+from nqp_lib.disparity.weights import SpatialWeights, read_weights, spatial_weights
 
 MEASURES = ("gini", "theil", "dagum", "kde", "markov", "convergence", "moran")
 UNIT_CANDIDATES = ("unit", "province", "city", "county", "region", "code")
@@ -70,19 +72,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--bandwidth", default="silverman", metavar="RULE", help="KDE bandwidth: silverman (default), scott or a number"
     )
+    p.add_argument("--kernel", default="gaussian", choices=KERNELS, help="KDE kernel (default: gaussian)")
     p.add_argument("--grid-size", type=int, default=200, metavar="N", help="KDE grid points (default 200)")
-    p.add_argument("--classes", type=int, default=4, metavar="K", help="Markov classes, pooled quantiles (default 4)")
+    p.add_argument("--min-prominence", type=float, default=0.05, metavar="SHARE",
+                   help="KDE: a peak counts when its prominence is at least this share of the highest point "
+                        "(default 0.05)")
+    p.add_argument("--classes", type=int, default=4, metavar="K",
+                   help="Markov classes, pooled quantiles (default 4; k² ≤ transitions, k³ for the spatial chain)")
+    p.add_argument("--markov-basis", default="absolute,relative", metavar="LIST",
+                   help="Markov classes of the values (absolute) and/or of the values over their period's mean "
+                        "(relative) (default: absolute,relative)")
     p.add_argument(
         "--lag-cuts", default="lags", choices=("lags", "values"), help="spatial Markov lag classes (default: lags)"
     )
     p.add_argument("--controls", metavar="COLS", help="comma-separated control columns for conditional β")
     p.add_argument(
-        "--weights", metavar="W.csv", help="square spatial weights CSV labelled on both axes, or none (default: "
-        "provincial contiguity when units are provinces)"
+        "--weights", metavar="W.csv", help="spatial weights CSV: a square matrix labelled on both axes or an edge "
+        "list from,to[,weight]; or none (default: provincial contiguity when units are provinces)"
     )
+    p.add_argument("--weights-undirected", action="store_true",
+                   help="read each edge-list row as an undirected link (w_ab = w_ba)")
     p.add_argument("--permutations", type=int, default=999, metavar="R", help="Moran permutations (default 999)")
     p.add_argument("--seed", type=int, default=0, help="seed of the permutations (default 0)")
-    p.add_argument("--alpha", type=float, default=0.05, help="LISA significance level (default 0.05)")
+    p.add_argument("--alpha", type=float, default=0.05, help="LISA significance level, 0 < alpha < 1 (default 0.05)")
+    p.add_argument("--adjust", default="none", choices=ADJUSTMENTS,
+                   help="LISA multiple-testing adjustment over the units of a period (default: none)")
     p.add_argument("--drop-missing", action="store_true", help="drop rows with an empty value instead of failing")
     p.set_defaults(func=run)
 
@@ -193,7 +207,7 @@ def resolve_groups(
 
 
 def resolve_weights(
-    option: str | None, units: pd.Series, provinces: pd.Series | None, notes: list[str]
+    option: str | None, units: pd.Series, provinces: pd.Series | None, notes: list[str], *, undirected: bool = False
 ) -> tuple[SpatialWeights | None, pd.Series, str]:
     """Spatial weights and the unit keys that match their labels; ``None`` when spatial measures are skipped."""
     if option == "none":
@@ -209,20 +223,14 @@ def resolve_weights(
     path = Path(option)
     if not path.is_file():
         raise DataError(f"--weights {path}: no such file")
-    try:
-        matrix = pd.read_csv(path, index_col=0, encoding="utf-8-sig")
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DataError(f"--weights {path}: cannot read as a CSV ({exc})") from None
-    matrix.index = matrix.index.map(str)
-    matrix.columns = matrix.columns.map(str)
+    weights = read_weights(path, undirected=undirected)
     keys = units.astype(str)
-    if provinces is not None and not set(keys) <= set(matrix.index):
+    if provinces is not None and not set(keys) <= set(weights.labels):
         canonical = _regions().canonical_province
-        mapped = [canonical(label) for label in matrix.index]
+        mapped = [canonical(label) for label in weights.labels]
         if None not in mapped:
-            matrix.index, matrix.columns = mapped, mapped
-            keys = provinces
-    return spatial_weights(matrix, name=f"--weights {path}"), keys, str(path)
+            weights, keys = weights.relabel(mapped), provinces
+    return weights, keys, str(path)
 
 
 def absent_from_data(weights: SpatialWeights, keys: pd.Series, periods: pd.Series) -> list[str]:
@@ -242,7 +250,14 @@ def absent_from_data(weights: SpatialWeights, keys: pd.Series, periods: pd.Serie
 # --- running the measures ----------------------------------------------------------------------------------------
 
 
-def _measure(name: str, compute: Callable[[], dict[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
+#: ``--measures`` names → suite entries (``markov`` adds the spatial chain when weights are available).
+CLI_MEASURES = {
+    "gini": ("inequality",), "theil": ("inequality",), "dagum": ("dagum",), "kde": ("density",),
+    "markov": ("markov", "spatial_markov"), "convergence": ("sigma", "beta"), "moran": ("moran",),
+}
+
+
+def _measure(name: str, compute: Callable[[], suite.SuiteResult]) -> suite.SuiteResult:
     try:
         return compute()
     except MethodError as exc:
@@ -269,27 +284,59 @@ def _bandwidth(text: str) -> str | float:
     return value
 
 
-def _write(table: pd.DataFrame, path: Path) -> None:
+def _check_options(args: argparse.Namespace) -> None:
+    """Refuse out-of-range numeric options before any data is read (exit 2, saying what is valid)."""
+    for option, value, minimum in (("--permutations", args.permutations, 1), ("--classes", args.classes, 2),
+                                   ("--grid-size", args.grid_size, 3)):
+        if value < minimum:
+            raise ParameterError(f"{option} must be at least {minimum}, got {value}")
+    check_alpha(args.alpha, "--alpha")
+    if not 0 <= args.min_prominence <= 1:
+        raise ParameterError(f"--min-prominence must be a share between 0 and 1, got {args.min_prominence}")
+
+
+def write_table(table: pd.DataFrame, path: Path) -> None:
+    """Write a CSV through a temporary file in the same folder, readable by others (mode 0644)."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-        table.to_csv(fh, index=False)
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            if isinstance(table, pd.DataFrame):
+                table.to_csv(fh, index=False)
+            else:
+                fh.write(table)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def suite_options(args: argparse.Namespace, measures: list[str]) -> dict[str, dict]:
+    """The suite options the command line sets (everything else keeps the suite's defaults)."""
+    bases = tuple(_parse_list(args.markov_basis, "--markov-basis", BASES))
+    return {
+        "inequality": {"ddof": args.ddof, "weighted": bool(args.weight),
+                       "theil": tuple(_parse_list(args.theil, "--theil", ("T", "L"))) if "theil" in measures else ()},
+        "density": {"bandwidth": _bandwidth(args.bandwidth), "kernel": args.kernel, "grid_size": args.grid_size,
+                    "min_prominence": args.min_prominence, "ddof": args.ddof},
+        "markov": {"classes": args.classes, "bases": bases},
+        "spatial_markov": {"classes": args.classes, "lag_cuts": args.lag_cuts, "bases": bases},
+        "sigma": {"ddof": args.ddof},
+        "beta": {"controls": bool(args.controls)},
+        "moran": {"permutations": args.permutations, "seed": args.seed, "alpha": args.alpha, "adjust": args.adjust},
+    }
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``nqp disparity``; return the exit status."""
     path = Path(args.scores)
     measures = _parse_list(args.measures, "--measures", MEASURES)
-    theil_indices = tuple(_parse_list(args.theil, "--theil", ("T", "L")))
-    bandwidth_rule = _bandwidth(args.bandwidth)
-    for option, value, minimum in (("--permutations", args.permutations, 1), ("--classes", args.classes, 2),
-                                   ("--grid-size", args.grid_size, 3)):
-        if value < minimum:
-            raise ParameterError(f"{option} must be at least {minimum}, got {value}")
+    _check_options(args)
+    options = suite_options(args, measures)
 
     frame = read_scores(path)
     value_col = _column(frame, args.value, "--value", path)
@@ -317,97 +364,44 @@ def run(args: argparse.Namespace) -> int:
     needs_provinces = args.group in REGION_GROUPINGS or (args.weights is None and spatial)
     provinces = province_names(units) if needs_provinces else None
     groups, group_source = resolve_groups(frame, args.group, provinces, path, notes)
-    weight_values = None
+    population = None
     if weight_col:
-        weight_values = numeric_column(frame, weight_col, path, allow_missing=False).set_axis(values.index)
+        population = numeric_column(frame, weight_col, path, allow_missing=False).set_axis(values.index)
+    control_frame = None
+    if controls:
+        control_frame = pd.DataFrame(
+            {c: numeric_column(frame, c, path, allow_missing=False) for c in controls}).set_axis(values.index)
+    weights = keys = None
+    weights_source = None
+    if spatial:
+        weights, keys, weights_source = resolve_weights(args.weights, units, provinces, notes,
+                                                        undirected=args.weights_undirected)
+        if weights is not None:
+            notes += absent_from_data(weights, keys, periods)
+    data = suite.SuiteData(values, units, periods, groups=groups, population=population, controls=control_frame,
+                           weights=weights, weight_keys=keys)
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    tables: dict[str, pd.DataFrame] = {}
-    record: dict[str, object] = {}
-
-    if "gini" in measures or "theil" in measures:
-        def inequality() -> dict[str, pd.DataFrame]:
-            r = inequality_by_period(values, periods, groups, weights=weight_values, ddof=args.ddof,
-                                     theil_indices=theil_indices if "theil" in measures else ("T",))
-            record["inequality"] = r.options
-            result = {"gini": r.gini} if "gini" in measures else {}
-            if "theil" in measures:
-                result["theil"] = r.theil
-                if r.theil_groups is not None:
-                    result["theil_groups"] = r.theil_groups
-            return result
-        tables |= _measure("gini/theil", inequality)
-
-    if "dagum" in measures:
-        if groups is None:
-            notes.append("dagum: skipped (--group none)")
-        else:
-            def decomposition() -> dict[str, pd.DataFrame]:
-                r = dagum_by_period(values, groups, periods)
-                record["dagum"] = {"groups": group_source, "weighted": False, "order": "by mean, ascending"}
-                return {"dagum": r.summary, "dagum_pairs": r.pairs()}
-            tables |= _measure("dagum", decomposition)
-
-    if "kde" in measures:
-        def density() -> dict[str, pd.DataFrame]:
-            r = kernel_density(values, periods, bandwidth_rule=bandwidth_rule, grid_size=args.grid_size)
-            record["kde"] = r.options
-            return {"kde": r.density, "kde_summary": r.summary}
-        tables |= _measure("kde", density)
-
-    weights = keys = None
-    if spatial:
-        weights, keys, weights_source = resolve_weights(args.weights, units, provinces, notes)
-        record["weights"] = weights_source
-        if weights is not None:
-            notes += absent_from_data(weights, keys, periods)
-
-    if "markov" in measures:
-        def chains() -> dict[str, pd.DataFrame]:
-            m = markov_chain(values, units, periods, classes=args.classes)
-            transitions = [m.table().assign(chain="classic", lag_class="all")]
-            steady = [_steady("classic", "all", m.steady_state, m.steady_state_note, m.cuts.size + 1)]
-            record["markov"] = {**m.options, "cuts": m.cuts.tolist(), "n_transitions": m.n_transitions}
-            if weights is not None:
-                s = spatial_markov(values, keys, periods, weights, classes=args.classes, lag_cuts=args.lag_cuts)
-                transitions.append(s.table().assign(chain="spatial"))
-                steady += [_steady("spatial", lag + 1, pi, note, s.cuts.size + 1)
-                           for lag, (pi, note) in enumerate(zip(s.steady_states, s.steady_state_notes))]
-                record["spatial_markov"] = {**s.options, "lag_cut_points": s.lag_cuts.tolist()}
-            table = pd.concat(transitions, ignore_index=True)
-            front = ["chain", "lag_class"]
-            return {
-                "markov": table[front + [c for c in table.columns if c not in front]],
-                "markov_steady": pd.concat(steady, ignore_index=True),
-            }
-        tables |= _measure("markov", chains)
-
-    if "convergence" in measures:
-        def convergence() -> dict[str, pd.DataFrame]:
-            sigma = sigma_convergence(values, periods, ddof=args.ddof)
-            control_frame = None
-            if controls:
-                control_frame = pd.DataFrame(
-                    {c: numeric_column(frame, c, path, allow_missing=False) for c in controls}
-                ).set_axis(values.index)
-            rows = [beta_convergence(values, units, periods).to_frame(),
-                    beta_convergence(values, units, periods, fixed_effects=True, controls=control_frame).to_frame()]
-            record["convergence"] = {"growth": "log difference between consecutive periods", "ddof": args.ddof,
-                                     "controls": controls}
-            return {"sigma": sigma.table, "convergence": pd.concat(rows, ignore_index=True)}
-        tables |= _measure("convergence", convergence)
-
-    if "moran" in measures and weights is not None:
-        def spatial() -> dict[str, pd.DataFrame]:
-            r = moran_by_period(values, keys, periods, weights, permutations=args.permutations, seed=args.seed,
-                                alpha=args.alpha)
-            record["moran"] = {k: v for k, v in r.options.items() if k != "dropped_from_weights"}
-            return {"moran": r.global_, "lisa": r.local}
-        tables |= _measure("moran", spatial)
+    results: dict[str, suite.SuiteResult] = {}
+    for cli_name in measures:
+        for name in CLI_MEASURES[cli_name]:
+            if name in results:
+                continue
+            missing = suite.missing_needs(name, data)
+            if missing:  # no weights: resolve_weights has said why
+                if "groups" in missing:
+                    notes.append(f"{cli_name}: skipped (--group none)")
+                continue
+            label = "/".join(c for c, entries in CLI_MEASURES.items() if name in entries)  # e.g. gini/theil
+            results[name] = _measure(label, lambda n=name: suite.run(n, data, **options.get(n, {})))
+    tables = suite.combined_tables(results.values())
 
     for name, table in tables.items():
-        _write(table, out / f"{name}.csv")
+        write_table(table, out / f"{name}.csv")
+    record = {name: r.options for name, r in results.items()}
+    if spatial:
+        record["weights"] = weights_source
     run_record = {
         "input": {"path": str(path), "sha256": _sha256(path), "rows": int(keep.sum())},
         "columns": {"value": value_col, "unit": unit_col, "by": by_col, "weight": weight_col or None},
@@ -417,24 +411,9 @@ def run(args: argparse.Namespace) -> int:
         "notes": notes,
         "files": sorted(f"{name}.csv" for name in tables),
     }
-    fd, tmp = tempfile.mkstemp(dir=out, prefix=".run.json.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(run_record, fh, ensure_ascii=False, indent=2, default=str)
-    os.replace(tmp, out / "run.json")
+    write_table(json.dumps(run_record, ensure_ascii=False, indent=2, default=str), out / "run.json")
     _report(out, tables, notes)
     return 0
-
-
-def _steady(chain: str, lag_class: object, pi: np.ndarray | None, note: str, k: int) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "chain": chain,
-            "lag_class": lag_class,
-            "class": np.arange(1, k + 1),
-            "probability": pi if pi is not None else np.full(k, np.nan),
-            "note": note,
-        }
-    )
 
 
 def _report(out: Path, tables: dict[str, pd.DataFrame], notes: list[str]) -> None:
@@ -447,12 +426,18 @@ def _report(out: Path, tables: dict[str, pd.DataFrame], notes: list[str]) -> Non
         d = tables["dagum"].iloc[-1].to_dict()
         print(f"  Dagum {tables['dagum']['period'].iloc[-1]}: G={d['G']:.4f}, within {d['share_w']:.1%}, "
               f"net between {d['share_nb']:.1%}, transvariation {d['share_t']:.1%}")
+    if "markov_steady" in tables:
+        s = tables["markov_steady"].query("chain == 'classic'")
+        for basis, part in s.groupby("basis", sort=False):
+            pi = part["probability"]
+            shown = "none (" + part["note"].iloc[0] + ")" if pi.isna().any() else ", ".join(f"{v:.3f}" for v in pi)
+            print(f"  Markov ({basis} classes): steady state {shown}")
     if "convergence" in tables:
         for row in tables["convergence"].itertuples():
             print(f"  β ({row.model}): {row.beta:.4f} (cluster-robust p={row.p_cluster:.3g})")
     if "moran" in tables:
-        m = tables["moran"]
-        print(f"  Moran's I {m['period'].iloc[-1]}: {m['I'].iloc[-1]:.4f} (p={m['p_sim'].iloc[-1]:.3g}, "
-              f"{m['permutations'].iloc[-1]} permutations)")
+        m = tables["moran"].iloc[-1]
+        print(f"  Moran's I {m['period']}: {m['I']:.4f} (permutation p={m['p_sim']:.3g}, {m['permutations']} "
+              f"permutations; z_rand={m['z_rand']:.3f}, p_rand={m['p_rand']:.3g})")
     for note in notes:
         print(f"  note: {note}")

@@ -1,20 +1,40 @@
-r"""Gaussian kernel density of the values in each period, on one grid shared by all periods.
+r"""Kernel density of the values in each period, on one grid shared by all periods.
 
-.. math:: \hat f_t(x) = \frac{1}{n_t h_t} \sum_{i=1}^{n_t} \phi\!\left(\frac{x - y_{it}}{h_t}\right),
-          \qquad \phi(u) = \frac{e^{-u^2/2}}{\sqrt{2\pi}}.
+.. math:: \hat f_t(x) = \frac{1}{n_t h_t} \sum_{i=1}^{n_t} K\!\left(\frac{x - y_{it}}{h_t}\right).
+
+Kernels (``kernel``), both with unit variance so that one bandwidth means the same smoothing for either:
+
+* ``"gaussian"`` (default): :math:`K(u) = e^{-u^2/2} / \sqrt{2\pi}`;
+* ``"epanechnikov"``: :math:`K(u) = \frac{3}{4\sqrt 5}\left(1 - \frac{u^2}{5}\right)` for
+  :math:`|u| < \sqrt 5`, else 0 — Stata's ``kdensity`` default kernel (``epanechnikov``). The textbook form
+  :math:`\frac34 (1 - v^2)` on :math:`|v| < 1` (Stata's ``epan2``, statsmodels' ``"epa"``) with bandwidth
+  :math:`\sqrt 5\, h` is the same curve.
 
 Bandwidth rules (chosen per period from that period's values; :math:`s` is the sample standard deviation
-with ``ddof=1``, IQR the interquartile range with numpy's default linear interpolation):
+with ``ddof=1`` as the rules define it, IQR the interquartile range with numpy's default linear
+interpolation):
 
-* ``"silverman"`` (default): :math:`h = 0.9 \min(s, \mathrm{IQR}/1.34)\, n^{-1/5}` — Silverman (1986),
-  eq. (3.31); if IQR = 0 the rule falls back to :math:`s`. (scipy's ``bw_method="silverman"`` is a
-  different rule, :math:`1.06\, s\, n^{-1/5}`.)
+* ``"silverman"`` (default): :math:`h = 0.9 \min(s, \mathrm{IQR}/1.34)\, n^{-1/5}` — Silverman's (1986)
+  rule of thumb, eq. (3.31); if IQR = 0 the rule falls back to :math:`s`. scipy's
+  ``bw_method="silverman"`` is a different rule, :math:`(3/4)^{-1/5} s\, n^{-1/5} \approx 1.06\, s\,
+  n^{-1/5}`; Stata's ``kdensity`` and statsmodels' ``"normal_reference"``/``"silverman"`` use
+  :math:`\mathrm{IQR}/1.349`.
 * ``"scott"``: :math:`h = s\, n^{-1/5}`, exactly scipy's ``gaussian_kde(bw_method="scott")`` in one
   dimension (Scott 1992).
 * a number: that fixed bandwidth in every period.
 
 The grid runs from :math:`\min y - c \max_t h_t` to :math:`\max y + c \max_t h_t` over all periods
 (``cut`` :math:`c = 3` by default), so every curve is comparable and nearly all of its mass is on the grid.
+
+**Peaks.** A local maximum of a curve counts as a peak when its *prominence* — how far it rises above the
+higher of the two lowest points separating it from higher ground (``scipy.signal.peak_prominences``) — is
+at least ``min_prominence`` times the curve's highest point (default 0.05). A narrow bandwidth makes small
+wiggles, which have little prominence; a second mode that stands out by 5% of the main peak counts. The
+main peak always counts.
+
+**Standard deviations shown** in the summary use ``ddof`` (default 0, the same as σ-convergence and the
+coefficient of variation in ``nqp disparity``); the :math:`s` inside a bandwidth rule is the rule's own
+(``ddof=1``).
 
 References
 ----------
@@ -31,11 +51,16 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from scipy.signal import find_peaks
+
 from nqp_lib.errors import MethodError, ParameterError
 from nqp_lib.disparity.panel import by_period, naming_period
-from nqp_lib.disparity.validation import as_labels, as_values, check_int
+from nqp_lib.disparity.validation import as_labels, as_values, check_choice, check_int
 
 BandwidthRule = Literal["silverman", "scott"] | float
+#: Kernels, each scaled to unit variance (see the module docstring).
+KERNELS = ("gaussian", "epanechnikov")
+_SQRT5 = np.sqrt(5.0)
 
 _CHUNK = 1 << 20  # grid points × units evaluated at once: memory stays linear in the number of units
 
@@ -69,21 +94,35 @@ def bandwidth(values: ArrayLike, rule: BandwidthRule = "silverman") -> float:
     return float(0.9 * spread * y.size**-0.2)
 
 
-def gaussian_density(values: np.ndarray, grid: np.ndarray, h: float) -> np.ndarray:
-    """Evaluate the Gaussian kernel density of ``values`` with bandwidth ``h`` at ``grid`` (vectorised)."""
+def kernel_values(u: np.ndarray, kernel: str = "gaussian") -> np.ndarray:
+    """K(u) of a unit-variance kernel (``"gaussian"`` or ``"epanechnikov"``)."""
+    if kernel == "gaussian":
+        return np.exp(-0.5 * u * u) / np.sqrt(2.0 * np.pi)
+    return np.where(np.abs(u) < _SQRT5, 0.75 / _SQRT5 * (1.0 - u * u / 5.0), 0.0)
+
+
+def kernel_curve(values: np.ndarray, grid: np.ndarray, h: float, kernel: str = "gaussian") -> np.ndarray:
+    """Evaluate the kernel density of ``values`` with bandwidth ``h`` at ``grid`` (vectorised, in chunks)."""
     out = np.zeros(grid.size)
     step = max(1, _CHUNK // max(grid.size, 1))
     for start in range(0, values.size, step):
-        u = (grid[None, :] - values[start : start + step, None]) / h
-        out += np.exp(-0.5 * u * u).sum(axis=0)
-    return out / (values.size * h * np.sqrt(2.0 * np.pi))
+        out += kernel_values((grid[None, :] - values[start : start + step, None]) / h, kernel).sum(axis=0)
+    return out / (values.size * h)
 
 
-def density_peaks(grid: np.ndarray, density: np.ndarray, min_share: float = 0.05) -> np.ndarray:
-    """Grid positions of local maxima at least ``min_share`` × the highest one (plateaus count once)."""
-    f = density
-    inner = np.flatnonzero((f[1:-1] > f[:-2]) & (f[1:-1] >= f[2:])) + 1
-    return inner[f[inner] >= min_share * f.max()]
+def gaussian_density(values: np.ndarray, grid: np.ndarray, h: float) -> np.ndarray:
+    """Evaluate the Gaussian kernel density of ``values`` with bandwidth ``h`` at ``grid`` (vectorised)."""
+    return kernel_curve(values, grid, h, "gaussian")
+
+
+def density_peaks(grid: np.ndarray, density: np.ndarray, min_prominence: float = 0.05) -> np.ndarray:
+    """Grid positions of the peaks whose prominence is at least ``min_prominence`` × the highest point.
+
+    Flat-topped peaks count once (at their middle); see the module docstring.
+    """
+    f = np.asarray(density, dtype=float)
+    peaks, _ = find_peaks(f, prominence=min_prominence * f.max())
+    return peaks
 
 
 def _crossing(grid: np.ndarray, f: np.ndarray, i: int, j: int, level: float) -> float:
@@ -113,11 +152,12 @@ class DensityResult:
     density
         Long table ``period, x, density`` (``len(grid)`` rows per period).
     summary
-        One row per period: ``period, n, mean, sd, min, max, bandwidth, peak_x, peak_height, peak_width``
-        (full width at half maximum of the main peak) ``, n_peaks`` (local maxima at least
-        ``min_peak_share`` of the main peak's height).
+        One row per period: ``period, n, mean, sd`` (with ``ddof``) ``, min, max, bandwidth, peak_x,
+        peak_height, peak_width`` (full width at half maximum of the main peak) ``, n_peaks`` (peaks with a
+        prominence of at least ``min_prominence`` of the curve's highest point).
     options
-        ``bandwidth`` (the rule or fixed value), ``grid_size``, ``cut``, ``min_peak_share``, ``kernel``.
+        ``bandwidth`` (the rule or fixed value), ``kernel``, ``grid_size``, ``cut``, ``min_prominence``,
+        ``ddof``.
     """
 
     grid: np.ndarray
@@ -131,11 +171,13 @@ def kernel_density(
     periods: ArrayLike,
     *,
     bandwidth_rule: BandwidthRule = "silverman",
+    kernel: Literal["gaussian", "epanechnikov"] = "gaussian",
     grid_size: int = 200,
     cut: float = 3.0,
-    min_peak_share: float = 0.05,
+    min_prominence: float = 0.05,
+    ddof: int = 0,
 ) -> DensityResult:
-    """Gaussian kernel density per period on a common grid, with peak position, height, width and count.
+    """Kernel density per period on a common grid, with peak position, height, width and count.
 
     Parameters
     ----------
@@ -143,12 +185,17 @@ def kernel_density(
         One value and one period label per row.
     bandwidth_rule
         ``"silverman"`` (default), ``"scott"`` or a fixed positive bandwidth (see the module docstring).
+    kernel
+        ``"gaussian"`` (default) or ``"epanechnikov"`` (unit-variance form, Stata's default).
     grid_size
         Number of grid points (≥ 3; default 200, which keeps 13 periods under Altair's 5,000-row limit).
     cut
         The grid extends ``cut`` bandwidths beyond the data (default 3).
-    min_peak_share
-        A local maximum counts as a peak when its height is at least this share of the main peak (0–1).
+    min_prominence
+        A local maximum counts as a peak when its prominence is at least this share of the curve's highest
+        point (0–1; default 0.05).
+    ddof
+        Delta degrees of freedom of the standard deviation shown in the summary (0 or 1; default 0).
 
     Returns
     -------
@@ -157,8 +204,10 @@ def kernel_density(
     check_int(grid_size, "grid_size", minimum=3)
     if not (np.isfinite(cut) and cut >= 0):
         raise ParameterError(f"cut must be a number ≥ 0, got {cut!r}")
-    if not 0 <= min_peak_share <= 1:
-        raise ParameterError(f"min_peak_share must be between 0 and 1, got {min_peak_share!r}")
+    if isinstance(min_prominence, bool) or not 0 <= min_prominence <= 1:
+        raise ParameterError(f"min_prominence must be a share between 0 and 1, got {min_prominence!r}")
+    check_choice(kernel, "kernel", KERNELS)
+    check_choice(ddof, "ddof", (0, 1))
     y = as_values(values, measure="a kernel density")
     per = as_labels(periods, y.size, "periods")
     slices = list(by_period(per))
@@ -171,7 +220,7 @@ def kernel_density(
     curves, rows_out = [], []
     for period, rows in slices:
         yp, h = y[rows], widths[period]
-        f = gaussian_density(yp, grid, h)
+        f = kernel_curve(yp, grid, h, kernel)
         main = int(np.argmax(f))
         curves.append(pd.DataFrame({"period": period, "x": grid, "density": f}))
         rows_out.append(
@@ -179,21 +228,22 @@ def kernel_density(
                 "period": period,
                 "n": rows.size,
                 "mean": float(yp.mean()),
-                "sd": float(np.std(yp, ddof=1)) if yp.size > 1 else 0.0,
+                "sd": float(np.std(yp, ddof=ddof)) if yp.size > ddof else 0.0,
                 "min": float(yp.min()),
                 "max": float(yp.max()),
                 "bandwidth": h,
                 "peak_x": float(grid[main]),
                 "peak_height": float(f[main]),
                 "peak_width": half_max_width(grid, f, main),
-                "n_peaks": int(max(1, density_peaks(grid, f, min_peak_share).size)),
+                "n_peaks": int(max(1, density_peaks(grid, f, min_prominence).size)),
             }
         )
     options = {
         "bandwidth": bandwidth_rule,
+        "kernel": kernel,
         "grid_size": grid_size,
         "cut": cut,
-        "min_peak_share": min_peak_share,
-        "kernel": "gaussian",
+        "min_prominence": min_prominence,
+        "ddof": ddof,
     }
     return DensityResult(grid, pd.concat(curves, ignore_index=True), pd.DataFrame(rows_out), options)

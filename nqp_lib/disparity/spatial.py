@@ -1,25 +1,27 @@
-r"""Spatial weights, global Moran's I and local Moran (LISA) with seeded permutation inference.
+r"""Global Moran's I and local Moran (LISA) with seeded permutation inference and analytical moments.
 
-With deviations :math:`z_i = y_i - \bar y`, weights :math:`w_{ij}` (zero diagonal) and
-:math:`S_0 = \sum_i \sum_j w_{ij}`:
+With deviations :math:`z_i = y_i - \bar y`, weights :math:`w_{ij}` (zero diagonal, held sparse — see
+:mod:`~nqp_lib.disparity.weights`) and :math:`S_0 = \sum_i \sum_j w_{ij}`:
 
 .. math::
     I = \frac{n}{S_0} \frac{\sum_i \sum_j w_{ij} z_i z_j}{\sum_i z_i^2}, \qquad
     I_i = \frac{z_i}{m_2} \sum_j w_{ij} z_j, \quad m_2 = \frac{1}{n} \sum_i z_i^2 .
 
 Weights are row-standardised by default (:math:`\sum_j w_{ij} = 1`, so :math:`S_0 = n` and the mean of the
-:math:`I_i` equals :math:`I`). Under the null of no spatial association :math:`E[I] = -1/(n-1)`.
+:math:`I_i` equals :math:`I`). esda scales :math:`I_i` by :math:`m_2 = \sum z^2/(n-1)` instead, which
+multiplies every :math:`I_i` by :math:`(n-1)/n` and changes no ranking, quadrant or p-value.
 
 Inference is by permutation, with a seeded :class:`numpy.random.Generator`: for global I the values are
 shuffled over the units :math:`R` times; for :math:`I_i` the value of unit :math:`i` is held and the other
 :math:`n-1` values are shuffled (conditional randomisation; as in PySAL, one set of random draws serves all
-units). The pseudo p-value is one-sided in the direction of the observed statistic,
-:math:`p = (M + 1)/(R + 1)` where :math:`M` is the number of permuted statistics at least as extreme
-(:math:`M = \min(\#\{I^* \ge I\}, R - \#\{I^* \ge I\})`, PySAL's ``p_sim``).
+units). The pseudo p-value counts ties as extreme in both tails (:func:`~nqp_lib.disparity.inference.
+pseudo_p`). Global I also gets analytical z and two-sided p under normality and under randomisation
+(Cliff & Ord; :mod:`~nqp_lib.disparity.inference`), as esda reports them.
 
 LISA quadrants compare the unit's value with the mean and its spatial lag with 0 (the lag of the
 deviations): HH (:math:`z_i > 0`, lag > 0), LH, LL, HL; a unit is reported in its quadrant's cluster when
-:math:`p_i \le \alpha`, else ``"ns"``.
+its p-value — adjusted for the :math:`n` tests of a period when ``adjust`` is ``"bonferroni"`` or ``"fdr"``
+— is at most :math:`\alpha`, else ``"ns"``.
 
 References
 ----------
@@ -30,7 +32,7 @@ Cliff, A. D., & Ord, J. K. (1981). *Spatial Processes: Models and Applications*.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -38,133 +40,19 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from nqp_lib.errors import DataError, MethodError, ParameterError
+from nqp_lib.disparity.inference import ADJUSTMENTS, adjust_pvalues, moran_moments, pseudo_p, weight_sums
 from nqp_lib.disparity.panel import by_period, check_unique_keys, naming_period
-from nqp_lib.disparity.validation import as_labels, as_values, check_int
+from nqp_lib.disparity.validation import as_labels, as_values, check_choice, check_int
+from nqp_lib.disparity.weights import SpatialWeights, read_weights, spatial_weights, weights_from_edges
+
+__all__ = [
+    "LisaResult", "MoranByPeriod", "MoranResult", "SpatialWeights", "aligned_periods", "local_moran", "moran",
+    "moran_by_period", "quadrants", "read_weights", "spatial_weights", "weights_from_edges",
+]
 
 Seed = int | np.random.Generator
 
 _CHUNK = 1 << 21  # permuted values held at once (permutations × units)
-
-
-@dataclass(frozen=True)
-class SpatialWeights:
-    """A spatial weights matrix with unit labels.
-
-    Attributes
-    ----------
-    labels
-        Unit labels, in the order of the matrix rows and columns.
-    raw
-        The matrix as given (non-negative, zero diagonal).
-    matrix
-        The matrix used: row-standardised copy of ``raw`` when ``standardised``, else ``raw``.
-    standardised
-        Whether rows were scaled to sum to 1.
-    """
-
-    labels: tuple
-    raw: np.ndarray
-    matrix: np.ndarray
-    standardised: bool
-
-    @property
-    def n(self) -> int:
-        """Number of units."""
-        return len(self.labels)
-
-    def subset(self, units: Sequence) -> SpatialWeights:
-        """Weights restricted to ``units`` and in their order (rows re-standardised from ``raw``).
-
-        Raises :class:`DataError` when a unit is not in the matrix, :class:`MethodError` when a unit is left
-        without neighbours.
-        """
-        position = {label: k for k, label in enumerate(self.labels)}
-        missing = [u for u in units if u not in position]
-        if missing:
-            shown = ", ".join(map(str, missing[:8])) + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
-            raise DataError(
-                f"weights: no row for {shown}; the matrix has {self.n} units (e.g. "
-                f"{', '.join(map(str, self.labels[:5]))}); give a matrix labelled with the data's units"
-            )
-        idx = np.array([position[u] for u in units], dtype=int)
-        return _make_weights(tuple(units), self.raw[np.ix_(idx, idx)], self.standardised)
-
-    def lag(self, values: np.ndarray) -> np.ndarray:
-        r"""Spatial lag :math:`\sum_j w_{ij} y_j` of values given in the order of :attr:`labels`."""
-        return self.matrix @ values
-
-
-def _make_weights(labels: tuple, raw: np.ndarray, standardise: bool) -> SpatialWeights:
-    sums = raw.sum(axis=1)
-    islands = np.flatnonzero(sums <= 0)
-    if islands.size:
-        names = ", ".join(str(labels[i]) for i in islands[:8])
-        raise MethodError(
-            f"weights: {islands.size} unit(s) have no neighbours ({names}); link them to a neighbour "
-            "(e.g. Hainan to Guangdong) or drop them"
-        )
-    matrix = raw / sums[:, None] if standardise else raw
-    return SpatialWeights(labels, raw, matrix, standardise)
-
-
-def spatial_weights(
-    matrix: pd.DataFrame | ArrayLike,
-    labels: Sequence | None = None,
-    *,
-    standardise: bool = True,
-    name: str = "weights",
-) -> SpatialWeights:
-    """Build :class:`SpatialWeights` from a square matrix labelled on both axes (or with ``labels``).
-
-    Parameters
-    ----------
-    matrix
-        A square :class:`pandas.DataFrame` whose index and columns hold the same unit labels (columns are
-        reordered to the index), or a square array with ``labels``. Contiguity (0/1), distance-based or any
-        non-negative weights; the diagonal must be 0.
-    labels
-        Unit labels for an unlabelled array.
-    standardise
-        Row-standardise (default True).
-    name
-        What to call the matrix in messages (e.g. a file name).
-    """
-    if isinstance(matrix, pd.DataFrame):
-        if labels is not None:
-            raise ParameterError("labels: give labels only for an unlabelled array, not with a DataFrame")
-        rows, cols = list(matrix.index), list(matrix.columns)
-        if len(set(rows)) != len(rows):
-            raise DataError(f"{name}: repeated row labels")
-        if set(rows) != set(cols) or len(cols) != len(rows):
-            extra = sorted(map(str, set(rows) ^ set(cols)))[:8]
-            raise DataError(
-                f"{name}: row and column labels must be the same units; they differ in {', '.join(extra)}"
-            )
-        labels = rows
-        matrix = matrix.loc[:, rows]
-    if labels is None:
-        raise ParameterError(f"{name}: an unlabelled matrix needs labels (one per row)")
-    try:
-        raw = np.array(matrix, dtype=float)
-    except (TypeError, ValueError):
-        raise DataError(f"{name}: all entries must be numbers") from None
-    n = len(labels)
-    if raw.shape != (n, n):
-        raise DataError(f"{name}: expected a square {n} × {n} matrix, got {raw.shape}")
-    if not np.isfinite(raw).all() or (raw < 0).any():
-        raise DataError(f"{name}: entries must be finite and non-negative")
-    if np.any(np.diag(raw) != 0):
-        bad = [str(labels[i]) for i in np.flatnonzero(np.diag(raw))[:5]]
-        raise DataError(f"{name}: the diagonal must be 0 (a unit is not its own neighbour); nonzero for {bad}")
-    return _make_weights(tuple(labels), raw, standardise)
-
-
-def _p_sim(observed: np.ndarray, simulated: np.ndarray) -> np.ndarray:
-    """PySAL-style pseudo p-value along the last axis of ``simulated`` (permutations)."""
-    r = simulated.shape[-1]
-    larger = (simulated >= observed[..., None]).sum(axis=-1)
-    larger = np.minimum(larger, r - larger)
-    return (larger + 1.0) / (r + 1.0)
 
 
 def _deviations(y: np.ndarray) -> tuple[np.ndarray, float]:
@@ -206,9 +94,13 @@ class MoranResult:
     mean_sim, sd_sim
         Mean and standard deviation (ddof 0) of the permuted statistics.
     z_sim, p_sim
-        :math:`(I - \\text{mean}_{sim}) / \\text{sd}_{sim}` and the pseudo p-value.
+        :math:`(I - \\text{mean}_{sim}) / \\text{sd}_{sim}` and the pseudo p-value (ties count in both tails).
     n, permutations, seed
         Units, permutations and the seed (or ``"generator"``) used.
+    var_norm, z_norm, p_norm, var_rand, z_rand, p_rand
+        Analytical variance of I, z and two-sided p under normality and under randomisation (esda's names).
+    note
+        Why an analytical field is NaN (empty otherwise).
     """
 
     I: float  # noqa: E741 - the statistic's name
@@ -220,6 +112,13 @@ class MoranResult:
     n: int
     permutations: int
     seed: object
+    var_norm: float
+    z_norm: float
+    p_norm: float
+    var_rand: float
+    z_rand: float
+    p_rand: float
+    note: str = ""
 
     def to_frame(self) -> pd.DataFrame:
         """One row with every field."""
@@ -261,24 +160,27 @@ def moran(values: ArrayLike, weights: SpatialWeights, *, permutations: int = 999
     rng = _generator(seed)
     z, ss = _deviations(y)
     W, n = weights.matrix, y.size
-    scale = n / W.sum()
+    sums = weight_sums(W)
+    scale = n / sums.s0
     observed = float(scale * (z @ (W @ z)) / ss)
     sims = np.empty(r)
     step = max(1, _CHUNK // n)
     for start in range(0, r, step):
         zp = _permuted(z, rng, min(step, r - start))
-        sims[start : start + zp.shape[0]] = scale * np.einsum("ri,ri->r", zp, zp @ W.T) / ss
+        sims[start : start + zp.shape[0]] = scale * np.einsum("ri,ir->r", zp, W @ zp.T) / ss
     sd = float(sims.std())
+    moments = moran_moments(observed, z, sums)
     return MoranResult(
         I=observed,
         expected=-1.0 / (n - 1),
         mean_sim=float(sims.mean()),
         sd_sim=sd,
         z_sim=float((observed - sims.mean()) / sd) if sd > 0 else 0.0,
-        p_sim=float(_p_sim(np.array(observed), sims)),
+        p_sim=float(pseudo_p(observed, sims)),
         n=n,
         permutations=r,
         seed=_seed_label(seed),
+        **asdict(moments),
     )
 
 
@@ -290,8 +192,9 @@ class LisaResult:
     ----------
     table
         One row per unit (in the order of the weights): ``unit, value, z, lag`` (spatial lag of z) ``, I_i,
-        p_sim, quadrant`` (HH/LH/LL/HL) ``, cluster`` (the quadrant if ``p_sim <= alpha``, else ``"ns"``).
-    alpha, permutations, seed
+        p_sim``, ``p_adjusted`` (only when ``adjust`` is not ``"none"``) ``, quadrant`` (HH/LH/LL/HL) ``,
+        cluster`` (the quadrant if the p-value used is at most ``alpha``, else ``"ns"``).
+    alpha, permutations, seed, adjust
         Options used.
     """
 
@@ -299,6 +202,7 @@ class LisaResult:
     alpha: float
     permutations: int
     seed: object
+    adjust: str = "none"
 
 
 def quadrants(z: np.ndarray, lag: np.ndarray) -> np.ndarray:
@@ -314,6 +218,7 @@ def local_moran(
     permutations: int = 999,
     seed: Seed = 0,
     alpha: float = 0.05,
+    adjust: str = "none",
 ) -> LisaResult:
     r"""Local Moran's :math:`I_i` (Anselin 1995) with conditional-permutation pseudo p-values.
 
@@ -328,41 +233,44 @@ def local_moran(
     seed
         Integer seed or :class:`numpy.random.Generator`.
     alpha
-        Significance level for the cluster label (default 0.05).
+        Significance level for the cluster label (default 0.05; 0 < alpha < 1).
+    adjust
+        ``"none"`` (default), ``"bonferroni"`` or ``"fdr"`` (Benjamini–Hochberg) over the n units; the
+        cluster label then uses the adjusted p-value.
     """
     y = _check_aligned(values, weights)
     r = check_int(permutations, "permutations", minimum=1)
-    if not 0 < alpha < 1:
-        raise ParameterError(f"alpha must be between 0 and 1, got {alpha!r}")
+    check_alpha(alpha)
+    check_choice(adjust, "adjust", ADJUSTMENTS)
     rng = _generator(seed)
     z, ss = _deviations(y)
     n, W = y.size, weights.matrix
     m2 = ss / n
     lag = W @ z
     local = z * lag / m2
-    k_max = int((W > 0).sum(axis=1).max())
-    draws = _permutation_prefixes(rng, r, n - 1, k_max)
+    ptr, wts = W.indptr, W.data
+    draws = _permutation_prefixes(rng, r, n - 1, int(np.diff(ptr).max()))
     p = np.empty(n)
     for i in range(n):
-        neighbours = np.flatnonzero(W[i] > 0)
-        picks = draws[:, : neighbours.size]
+        neighbours = slice(ptr[i], ptr[i + 1])
+        picks = draws[:, : ptr[i + 1] - ptr[i]]
         picks = picks + (picks >= i)  # skip unit i itself
-        sims = z[i] * (z[picks] @ W[i, neighbours]) / m2
-        p[i] = _p_sim(np.array(local[i]), sims)
+        sims = z[i] * (z[picks] @ wts[neighbours]) / m2
+        p[i] = pseudo_p(local[i], sims)
     quadrant = quadrants(z, lag)
-    table = pd.DataFrame(
-        {
-            "unit": list(weights.labels),
-            "value": y,
-            "z": z,
-            "lag": lag,
-            "I_i": local,
-            "p_sim": p,
-            "quadrant": quadrant,
-            "cluster": np.where(p <= alpha, quadrant, "ns"),
-        }
-    )
-    return LisaResult(table, alpha, r, _seed_label(seed))
+    columns = {"unit": list(weights.labels), "value": y, "z": z, "lag": lag, "I_i": local, "p_sim": p}
+    used = p
+    if adjust != "none":
+        used = columns["p_adjusted"] = adjust_pvalues(p, adjust)
+    table = pd.DataFrame({**columns, "quadrant": quadrant, "cluster": np.where(used <= alpha, quadrant, "ns")})
+    return LisaResult(table, alpha, r, _seed_label(seed), adjust)
+
+
+def check_alpha(alpha: float, name: str = "alpha") -> float:
+    """Return ``alpha`` if it is a number strictly between 0 and 1; raise :class:`ParameterError` otherwise."""
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.floating)) or not 0 < alpha < 1:
+        raise ParameterError(f"{name} must be a significance level strictly between 0 and 1 (e.g. 0.05), got {alpha!r}")
+    return float(alpha)
 
 
 @dataclass(frozen=True)
@@ -416,6 +324,7 @@ def moran_by_period(
     permutations: int = 999,
     seed: Seed = 0,
     alpha: float = 0.05,
+    adjust: str = "none",
     local: bool = True,
 ) -> MoranByPeriod:
     """Global (and local) Moran's I in every period of a panel.
@@ -423,8 +332,12 @@ def moran_by_period(
     Rows may come in any order: in each period they are matched to the weights by unit label. Each period
     gets its own random stream spawned from ``seed``, so a period's result does not depend on the others.
     Units of the matrix absent in a period are dropped from it and the rows re-standardised (recorded in
-    ``options["dropped_from_weights"]``).
+    ``options["dropped_from_weights"]``). ``alpha`` and ``adjust`` (``"none"``, ``"bonferroni"``, ``"fdr"``;
+    the family is the units of one period) label the LISA clusters.
     """
+    check_alpha(alpha)
+    check_choice(adjust, "adjust", ADJUSTMENTS)
+    check_int(permutations, "permutations", minimum=1)
     y = as_values(values, measure="Moran's I")
     u = as_labels(units, y.size, "units")
     per = as_labels(periods, y.size, "periods")
@@ -436,7 +349,7 @@ def moran_by_period(
             g = moran(y[rows], w, permutations=permutations, seed=rng)
             global_rows.append({"period": period, **asdict(g), "seed": _seed_label(seed)})
             if local:
-                lisa = local_moran(y[rows], w, permutations=permutations, seed=rng, alpha=alpha)
+                lisa = local_moran(y[rows], w, permutations=permutations, seed=rng, alpha=alpha, adjust=adjust)
                 local_tables.append(lisa.table.assign(period=period))
         gone = sorted(set(weights.labels) - set(w.labels), key=str)
         if gone:
@@ -449,6 +362,9 @@ def moran_by_period(
         "permutations": permutations,
         "seed": _seed_label(seed),
         "alpha": alpha,
+        "adjust": adjust,
+        "p_sim": "ties count as extreme in both tails",
+        "analytical_p": "two-sided, under normality and under randomisation",
         "standardised": weights.standardised,
         "dropped_from_weights": dropped,
     }

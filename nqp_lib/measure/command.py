@@ -2,7 +2,10 @@
 
 ``nqp measure PANEL`` writes ``scores.csv`` (unit, year, score, rank, one column per dimension),
 ``weights.csv`` (scope, indicator, dimension, each method's weight, within-dimension weight, dimension weight,
-final weight), ``dimension_weights.csv`` and ``options.json`` (every option, what the run resolved, notes).
+final weight), ``dimension_weights.csv``, ``coupling.csv`` (coupling C, development T, coordination D and its
+grade among the dimensions, :func:`~nqp_lib.measure.diagnose.coupling_coordination`; left out with a note
+when the dimension scores are not in [0, 1]) and ``options.json`` (every option, what the run resolved,
+notes). Every file is written through a temporary file and is readable by others (mode 0644).
 ``nqp uncertainty PANEL`` writes ``ranks.csv`` (nominal, median and 5th–95th percentile rank per unit-year),
 ``sensitivity.csv``, ``sensitivity_by_unit.csv``, ``design.csv`` and ``options.json``.
 
@@ -21,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from nqp_lib.data.userpanel import add_decimal_option
-from nqp_lib.errors import DataError
+from nqp_lib.errors import DataError, MethodError
 from nqp_lib.measure.index import CompositeIndex
 from nqp_lib.measure.options import choices
 from nqp_lib.measure.result import IndexResult, json_default
@@ -40,6 +43,7 @@ def _write_atomic(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; outputs are for others to read, like nqp build's
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -114,13 +118,13 @@ def _panel_record(panel: Any, spec: str) -> dict[str, Any]:
     return {"spec": spec, "name": getattr(panel, "name", spec)}
 
 
-def _print_summary(result: IndexResult, out: Path, files: list[str]) -> None:
+def _print_summary(result: IndexResult, out: Path, files: list[str], notes: list[str]) -> None:
     s = result.scores
     last = int(s["year"].max())
     top = s[s["year"] == last].sort_values("rank").head(5)
     print(f"wrote {', '.join(files)} to {out}")
     print(f"top 5 in {last}: " + ", ".join(f"{r.unit} {r.score:.3f}" for r in top.itertuples()))
-    for note in result.notes:
+    for note in notes:
         print(f"note: {note}")
 
 
@@ -132,15 +136,20 @@ def run_measure(args: argparse.Namespace) -> int:
     _write_csv(result.weights, out / "weights.csv")
     _write_csv(result.dimension_weights, out / "dimension_weights.csv")
     files = ["scores.csv", "weights.csv", "dimension_weights.csv"]
+    notes = list(result.notes)
+    coupling = _coupling(result, notes)
+    if coupling is not None:
+        _write_csv(coupling, out / "coupling.csv")
+        files.append("coupling.csv")
     if args.details:
         for name, frame in result.to_frames().items():
             if name not in ("scores", "weights", "dimension_weights"):
                 _write_csv(frame, out / f"{name}.csv")
                 files.append(f"{name}.csv")
-    record = {**result.options, "panel_source": _panel_record(panel, args.panel), "notes": result.notes}
+    record = {**result.options, "panel_source": _panel_record(panel, args.panel), "notes": notes}
     _write_atomic(out / "options.json", json.dumps(record, ensure_ascii=False, indent=2, default=json_default) + "\n")
     files.append("options.json")
-    _print_summary(result, out, files)
+    _print_summary(result, out, files, notes)
     return 0
 
 
@@ -156,6 +165,20 @@ def _draws(text: str) -> int:
     if not DRAWS[0] <= value <= DRAWS[1]:
         raise argparse.ArgumentTypeError(f"must be a whole number from {DRAWS[0]} to {DRAWS[1]}, got {value}")
     return value
+
+
+def _coupling(result: IndexResult, notes: list[str]) -> pd.DataFrame | None:
+    """Coupling coordination among the dimensions (equal α), or None with a note when it does not apply."""
+    from nqp_lib.measure.diagnose import coupling_coordination
+
+    if len(result.arrays.dimensions) < 2:
+        notes.append("coupling.csv not written: coupling coordination needs at least two dimensions")
+        return None
+    try:
+        return coupling_coordination(result)
+    except MethodError as exc:
+        notes.append(f"coupling.csv not written: {exc}")
+        return None
 
 
 def _levels(value: str | None) -> list[str] | None:
