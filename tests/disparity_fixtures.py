@@ -110,3 +110,17 @@ def synthetic_panel(n_units: int, n_periods: int, n_groups: int = 4, seed: int =
         rows.append(pd.DataFrame({"unit": [f"u{i:05d}" for i in range(n_units)], "year": 2011 + t,
                                   "group": [f"G{g}" for g in group], "score": np.exp(level)}))
     return pd.concat(rows, ignore_index=True)
+
+
+def grid_contiguity_edges(rows: int, cols: int) -> tuple[pd.DataFrame, list[str]]:
+    """Rook contiguity of a rows × cols grid of units ``c00000``…: edges once per pair (from, to) and the units.
+
+    A stand-in for county contiguity at scale (each unit has 2–4 neighbours, like a map's average of ~5).
+    """
+    units = [f"c{k:05d}" for k in range(rows * cols)]
+    ids = np.arange(rows * cols).reshape(rows, cols)
+    right = np.column_stack([ids[:, :-1].ravel(), ids[:, 1:].ravel()])
+    down = np.column_stack([ids[:-1, :].ravel(), ids[1:, :].ravel()])
+    pairs = np.vstack([right, down])
+    names = np.array(units, dtype=object)
+    return pd.DataFrame({"from": names[pairs[:, 0]], "to": names[pairs[:, 1]]}), units

@@ -280,4 +280,64 @@ def test_markov_alone_still_finds_the_provincial_weights(run_cli, rd_csv, tmp_pa
     markov = pd.read_csv(tmp_path / "o" / "markov.csv")
     counts = markov.groupby(["basis", "chain"])["count"].sum()
     assert counts.to_dict() == {(b, c): 31 * 12 for b in ("absolute", "relative") for c in ("classic", "spatial")}
-    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["markov.csv", "markov_passage.csv", "markov_steady.csv", "markov_tests.csv", "run.json"]
+    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == [
+        "markov.csv", "markov_passage.csv", "markov_steady.csv", "markov_tests.csv", "run.json"]
+
+
+def test_alpha_and_classes_out_of_range_exit_2_saying_what_is_valid(run_cli, rd_frame, tmp_path):
+    # issue 14: --alpha 2 and --classes 1000 on 80 rows used to run
+    north = ["北京", "天津", "河北", "山西", "内蒙古", "辽宁", "吉林", "黑龙江"]  # contiguous among themselves
+    small = rd_frame[rd_frame["unit"].isin(north) & (rd_frame["year"] <= 2020)]
+    assert len(small) == 80
+    small.to_csv(tmp_path / "small.csv", index=False)
+    for alpha in ("2", "0", "1", "-0.1"):
+        res = run_cli("disparity", tmp_path / "small.csv", "--value", "rd", "--alpha", alpha, "--out", tmp_path / "o")
+        assert res.code == 2 and "--alpha must be a significance level strictly between 0 and 1" in res.err, res.err
+    res = run_cli("disparity", tmp_path / "small.csv", "--value", "rd", "--classes", "1000", "--measures", "markov",
+                  "--weights", "none", "--out", tmp_path / "o")
+    assert res.code == 2, res.err
+    # 8 units × 10 years → 72 transitions: k² ≤ 72 → k ≤ 8
+    assert "classes = 1000: a k × k Markov chain needs k^2 ≤ the number of transitions" in res.err
+    assert "72 transitions, so classes must be between 2 and 8" in res.err
+    res = run_cli("disparity", tmp_path / "small.csv", "--value", "rd", "--classes", "8", "--measures", "markov",
+                  "--weights", "none", "--out", tmp_path / "o")
+    assert res.code == 0, res.err
+    # the spatial chain needs k³ ≤ 72 → k ≤ 4
+    res = run_cli("disparity", tmp_path / "small.csv", "--value", "rd", "--classes", "5", "--measures", "markov",
+                  "--out", tmp_path / "o")
+    assert res.code == 2 and "spatial Markov chain (k matrices of k × k) needs k^3" in res.err
+    assert "classes must be between 2 and 4" in res.err
+
+
+def test_edge_list_weights_and_new_options(run_cli, rd_csv, tmp_path):
+    W = contiguity_from_shared()
+    i, j = np.nonzero(np.triu(W.to_numpy() > 0, k=1))
+    pd.DataFrame({"from": W.index[i], "to": W.index[j]}).to_csv(tmp_path / "edges.csv", index=False)
+    base = ("disparity", rd_csv, "--value", "rd", "--measures", "moran,markov", *FAST)
+    res = run_cli(*base, "--weights", tmp_path / "edges.csv", "--out", tmp_path / "e")
+    assert res.code == 2 and "no pair is listed in both directions" in res.err and "--weights-undirected" in res.err
+    res = run_cli(*base, "--weights", tmp_path / "edges.csv", "--weights-undirected", "--out", tmp_path / "e")
+    assert res.code == 0, res.err
+    res = run_cli(*base, "--out", tmp_path / "d")
+    assert res.code == 0, res.err
+    # the same links give the same statistics; the permutation draws follow the weights' unit order (an edge
+    # list's units are sorted by label, the contiguity matrix is in GB/T 2260 order), so p_sim may differ
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "e" / "markov.csv"), pd.read_csv(tmp_path / "d" / "markov.csv"))
+    exact = ["period", "I", "expected", "z_norm", "p_norm", "z_rand", "p_rand", "n"]
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "e" / "moran.csv")[exact],
+                                  pd.read_csv(tmp_path / "d" / "moran.csv")[exact], rtol=1e-12)
+    lisa = [pd.read_csv(tmp_path / name / "lisa.csv").sort_values(["period", "unit"], ignore_index=True)
+            for name in ("e", "d")]
+    pd.testing.assert_frame_equal(lisa[0][["period", "unit", "I_i", "quadrant"]],
+                                  lisa[1][["period", "unit", "I_i", "quadrant"]], rtol=1e-12)
+    res = run_cli("disparity", rd_csv, "--value", "rd", "--measures", "moran,kde", "--adjust", "fdr", "--kernel",
+                  "epanechnikov", "--min-prominence", "0.1", "--out", tmp_path / "f", *FAST)
+    assert res.code == 0, res.err
+    lisa = pd.read_csv(tmp_path / "f" / "lisa.csv")
+    assert (lisa["p_adjusted"] >= lisa["p_sim"]).all()
+    record = json.loads((tmp_path / "f" / "run.json").read_text(encoding="utf-8"))
+    assert record["options"]["moran"]["adjust"] == "fdr" and record["options"]["moran"]["seed"] == 0
+    assert record["options"]["density"]["kernel"] == "epanechnikov"
+    assert record["options"]["density"]["min_prominence"] == 0.1
+    moran_table = pd.read_csv(tmp_path / "f" / "moran.csv")
+    assert {"z_norm", "p_norm", "z_rand", "p_rand"} <= set(moran_table.columns)

@@ -102,3 +102,48 @@ def test_errors():
         bandwidth([1, 2, 3], -1.0)
     with pytest.raises(ParameterError, match="grid_size"):
         kernel_density([1.0, 2.0], [1, 1], grid_size=2)
+
+
+def test_epanechnikov_kernel_by_hand_and_as_the_textbook_form():
+    from nqp_lib.disparity.density import kernel_curve
+
+    # one point at 0, h = 1: f(0) = 3/(4√5); f(1) = 3/(4√5)·(1 − 1/5); zero from |x| ≥ √5 on
+    f = kernel_curve(np.array([0.0]), np.array([0.0, 1.0, math.sqrt(5), 3.0]), 1.0, "epanechnikov")
+    assert f.tolist() == pytest.approx([0.75 / math.sqrt(5), 0.75 / math.sqrt(5) * 0.8, 0.0, 0.0], abs=1e-15)
+    # the textbook kernel ¾(1 − v²) on |v| < 1 with bandwidth √5·h is the same curve
+    rng = np.random.default_rng(5)
+    y, grid, h = rng.normal(size=40), np.linspace(-4, 4, 81), 0.4
+    v = (grid[None, :] - y[:, None]) / (math.sqrt(5) * h)
+    textbook = (0.75 * (1 - v**2) * (np.abs(v) < 1)).sum(axis=0) / (y.size * math.sqrt(5) * h)
+    assert kernel_curve(y, grid, h, "epanechnikov") == pytest.approx(textbook, abs=1e-14)
+    r = kernel_density(y, np.zeros(40), kernel="epanechnikov", grid_size=2001)
+    assert r.options["kernel"] == "epanechnikov"
+    assert np.trapezoid(r.density["density"], r.density["x"]) == pytest.approx(1.0, abs=1e-4)
+    # unit variance: ∫ u² K(u) du = 1 for both kernels
+    u = np.linspace(-6, 6, 120_001)
+    from nqp_lib.disparity.density import kernel_values
+    for kernel in ("gaussian", "epanechnikov"):
+        assert np.trapezoid(u * u * kernel_values(u, kernel), u) == pytest.approx(1.0, abs=1e-6)
+
+
+def test_peaks_need_prominence():
+    from nqp_lib.disparity.density import density_peaks
+
+    x = np.linspace(0, 10, 1001)
+    bump = lambda centre, height, width: height * np.exp(-0.5 * ((x - centre) / width) ** 2)  # noqa: E731
+    # main peak 1.0 at 3; a second mode 0.3 high at 7 (prominence ≈ 0.3); a wiggle 0.02 high at 5.5, in the valley
+    f = bump(3, 1.0, 0.8) + bump(7, 0.3, 0.5) + bump(5.5, 0.02, 0.05)
+    assert len(density_peaks(x, f, 0.0)) == 3  # every local maximum
+    assert x[density_peaks(x, f, 0.05)].tolist() == pytest.approx([3.0, 7.0], abs=0.02)  # the wiggle does not count
+    assert x[density_peaks(x, f, 0.5)].tolist() == pytest.approx([3.0], abs=0.02)
+
+
+def test_sd_shown_follows_ddof():
+    y = np.array([1.0, 2.0, 3.0, 4.0])
+    # Σ(y − 2.5)² = 5: population sd √(5/4), sample sd √(5/3)
+    assert kernel_density(y, np.zeros(4)).summary["sd"].iloc[0] == pytest.approx(math.sqrt(5 / 4))
+    assert kernel_density(y, np.zeros(4), ddof=1).summary["sd"].iloc[0] == pytest.approx(math.sqrt(5 / 3))
+    with pytest.raises(ParameterError, match="kernel must be one of"):
+        kernel_density(y, np.zeros(4), kernel="triangular")
+    with pytest.raises(ParameterError, match="min_prominence"):
+        kernel_density(y, np.zeros(4), min_prominence=2)

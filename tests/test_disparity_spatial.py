@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from disparity_fixtures import contiguity_from_shared, local_moran_loops, moran_double_sum
+from disparity_fixtures import SHARED_PANEL, contiguity_from_shared, local_moran_loops, moran_double_sum
 from nqp_lib.disparity import local_moran, moran, moran_by_period, spatial_weights
 from nqp_lib.errors import DataError, MethodError, ParameterError
 
@@ -154,3 +156,156 @@ def test_conditional_permutation_draws_are_permutation_prefixes_even_in_chunks(m
     assert all(len(set(row)) == 4 for row in draws.tolist())
     assert draws.min() >= 0 and draws.max() <= 9
     assert len({tuple(row) for row in draws.tolist()}) > 15  # rows differ
+
+
+# --- pseudo p-values: ties count as extreme in both tails -------------------------------------------------------
+
+
+def _one_neighbour_exact_p(y, w: "SpatialWeights", unit: int) -> float:
+    """Exact conditional-permutation p of a unit with one neighbour: its lag is one of the other n − 1 values.
+
+    Enumerate them (each equally likely), count those at least as extreme as the observed one on each side,
+    and take the smaller tail: p = min(#{I* ≥ I}, #{I* ≤ I}) / (n − 1).
+    """
+    z = np.asarray(y, dtype=float) - np.mean(y)
+    m2 = (z @ z) / z.size
+    observed = z[unit] * (w.dense()[unit] @ z) / m2
+    possible = np.array([z[unit] * z[j] / m2 for j in range(z.size) if j != unit])
+    tol = 1e-12 * max(1.0, abs(observed))
+    return min((possible >= observed - tol).sum(), (possible <= observed + tol).sum()) / possible.size
+
+
+def test_lisa_pvalue_of_a_one_neighbour_unit_matches_exact_enumeration():
+    """Hainan (one neighbour, Guangdong) among the 30 provinces measured in 2023: 29 possible permuted values."""
+    panel = pd.read_csv(SHARED_PANEL)
+    y2023 = panel[panel["year"] == 2023].set_index("province")["stc_rd_intensity_pct"]
+    W = contiguity_from_shared().drop(index="西藏", columns="西藏")
+    w = spatial_weights(W)
+    y = y2023.loc[W.index].to_numpy()
+    hainan = list(W.index).index("海南")
+    assert w.cardinalities[hainan] == 1
+    exact = _one_neighbour_exact_p(y, w, hainan)
+    # the observed value is itself one of the 29 (Guangdong's): a tie that the old lower-tail rule left out
+    assert exact * 29 == round(exact * 29) and 1 / 29 <= exact <= 0.5 + 1 / 29
+    R = 99_999
+    p = local_moran(y, w, permutations=R, seed=2023).table["p_sim"].iloc[hainan]
+    sd = np.sqrt(exact * (1 - exact) / R)
+    assert p == pytest.approx((exact * R + 1) / (R + 1), abs=5 * sd)  # binomial noise only
+    assert abs(p - (exact - 1 / 29)) > 10 * sd  # the old rule's answer, 1/29 too small, is far off
+
+
+def test_pseudo_p_counts_ties_in_both_tails_by_hand():
+    from nqp_lib.disparity.inference import pseudo_p
+
+    sims = np.array([1.0, 2.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0])  # R = 9
+    # observed 2: #{≥ 2} = 8, #{≤ 2} = 3 → lower tail, p = (3 + 1)/10 (the old rule counted 1: p = 0.2)
+    assert pseudo_p(2.0, sims) == pytest.approx(0.4)
+    # observed 7: #{≥ 7} = 2, #{≤ 7} = 8 → p = 3/10
+    assert pseudo_p(7.0, sims) == pytest.approx(0.3)
+    # every permuted value equals the observed one: nothing is more extreme, p = 1 (the old rule said 1/(R+1))
+    assert pseudo_p(2.0, np.full(9, 2.0)) == 1.0
+
+
+def test_pseudo_p_is_the_smaller_of_esdas_greater_and_lesser():
+    from esda.significance import calculate_significance
+
+    from nqp_lib.disparity.inference import pseudo_p
+
+    rng = np.random.default_rng(12)
+    sims = rng.integers(0, 6, size=(40, 99)).astype(float)  # many ties
+    observed = rng.integers(0, 6, size=40).astype(float)
+    greater = calculate_significance(observed, sims, alternative="greater")
+    lesser = calculate_significance(observed, sims, alternative="lesser")
+    assert pseudo_p(observed, sims) == pytest.approx(np.minimum(greater, lesser), abs=1e-15)
+
+
+def test_all_permutations_tie_gives_p_one():
+    # a unit whose neighbours' permuted values are all equal: every draw reproduces the observed I_i
+    w = spatial_weights(PATH)
+    lisa = local_moran([0.0, 5.0, 5.0, 5.0], w, permutations=99).table
+    assert lisa["p_sim"].iloc[0] == 1.0
+    # global: on the complete graph K3 every permutation is a symmetry, I* = I = −1/2 always
+    k3 = pd.DataFrame(1.0 - np.eye(3), index=list("abc"), columns=list("abc"))
+    r = moran([1.0, 2.0, 4.0], spatial_weights(k3), permutations=99)
+    assert r.I == pytest.approx(-0.5) and r.p_sim == 1.0
+
+
+# --- analytical moments of Moran's I ----------------------------------------------------------------------------
+
+
+def test_moran_analytical_moments_by_hand():
+    # binary line A–B–C–D, y = 1..4: S0 = 6, S1 = ½·6·2² = 12, row + column sums 2, 4, 4, 2 → S2 = 40; n = 4
+    r = moran([1.0, 2.0, 3.0, 4.0], spatial_weights(PATH, standardise=False), permutations=9)
+    # Var_N = (n²S1 − nS2 + 3S0²)/((n² − 1)S0²) − E² = (192 − 160 + 108)/540 − 1/9 = 4/27
+    assert r.var_norm == pytest.approx(4 / 27, abs=1e-15)
+    assert r.z_norm == pytest.approx(np.sqrt(3), abs=1e-14)  # (1/3 + 1/3)/√(4/27)
+    # z = ±1.5, ±0.5: Σz² = 5, Σz⁴ = 10.25, b2 = 4·10.25/25 = 1.64; A = 4(7·12 − 160 + 108) = 128,
+    # B = 1.64(12·12 − 320 + 216) = 65.6; Var_R = (128 − 65.6)/(3·2·1·36) − 1/9 = 8/45
+    assert r.var_rand == pytest.approx(8 / 45, abs=1e-15)
+    assert r.z_rand == pytest.approx(np.sqrt(2.5), abs=1e-14)
+    assert r.p_norm == pytest.approx(2 * (1 - 0.5 * (1 + math.erf(np.sqrt(3) / np.sqrt(2)))), abs=1e-14)
+    three = moran([1.0, 2.0, 4.0], spatial_weights(PATH.iloc[:3, :3]), permutations=9)
+    assert np.isnan(three.z_rand) and "at least 4 units" in three.note and np.isfinite(three.z_norm)
+
+
+@pytest.mark.parametrize("transform", ["r", "b"])
+def test_moran_analytical_inference_matches_esda(transform):
+    import esda
+    from libpysal.weights import full2W
+
+    panel = pd.read_csv(SHARED_PANEL)
+    W = contiguity_from_shared()
+    w = spatial_weights(W, standardise=transform == "r")
+    lw = full2W(W.to_numpy(), ids=list(W.index))
+    for year in (2011, 2023):
+        y = panel[panel["year"] == year].set_index("province").loc[W.index, "stc_rd_intensity_pct"].to_numpy()
+        ours = moran(y, w, permutations=9)
+        theirs = esda.Moran(y, lw, transformation=transform, permutations=0)
+        assert ours.I == pytest.approx(theirs.I, abs=1e-13)
+        for field in ("z_norm", "p_norm", "z_rand", "p_rand"):
+            assert getattr(ours, field) == pytest.approx(getattr(theirs, field), rel=1e-11), field
+        assert ours.var_norm == pytest.approx(theirs.VI_norm, rel=1e-11)
+        assert ours.var_rand == pytest.approx(theirs.VI_rand, rel=1e-11)
+        if transform == "r":  # esda scales I_i by n − 1 where nqp uses n
+            local = esda.Moran_Local(y, lw, transformation="r", permutations=0)
+            lisa = local_moran(y, w, permutations=9).table
+            assert lisa["I_i"].to_numpy() * (y.size - 1) / y.size == pytest.approx(local.Is, abs=1e-12)
+
+
+# --- multiple testing -------------------------------------------------------------------------------------------
+
+
+def test_fdr_and_bonferroni_adjustments():
+    import esda
+    from scipy.stats import false_discovery_control
+
+    from nqp_lib.disparity.inference import adjust_pvalues
+
+    p = np.array([0.01, 0.04, 0.03, 0.2])
+    # Bonferroni: min(1, 4p)
+    assert adjust_pvalues(p, "bonferroni").tolist() == pytest.approx([0.04, 0.16, 0.12, 0.8])
+    # BH by hand: sorted 0.01, 0.03, 0.04, 0.2 → 4p/rank = 0.04, 0.06, 0.0533, 0.2 → running min from the top
+    assert adjust_pvalues(p, "fdr").tolist() == pytest.approx([0.04, 0.16 / 3, 0.16 / 3, 0.2])
+    rng = np.random.default_rng(4)
+    many = np.concatenate([rng.uniform(0, 0.01, 8), rng.uniform(0, 1, 40)])
+    q = adjust_pvalues(many, "fdr")
+    assert q == pytest.approx(false_discovery_control(many), abs=1e-15)
+    for alpha in (0.05, 0.1):
+        assert ((q <= alpha) == (many <= esda.fdr(many, alpha))).all()
+
+
+def test_lisa_clusters_use_the_adjusted_p():
+    w = spatial_weights(contiguity_from_shared())
+    y = np.random.default_rng(3).lognormal(size=31)
+    plain = local_moran(y, w, permutations=199, seed=1).table
+    fdr = local_moran(y, w, permutations=199, seed=1, adjust="fdr", alpha=0.1)
+    t = fdr.table
+    assert fdr.adjust == "fdr" and "p_adjusted" not in plain.columns
+    assert t["p_sim"].tolist() == plain["p_sim"].tolist()  # same draws
+    assert (t["p_adjusted"] >= t["p_sim"]).all()
+    assert (np.where(t["p_adjusted"] <= 0.1, t["quadrant"], "ns") == t["cluster"]).all()
+    with pytest.raises(ParameterError, match="adjust must be one of"):
+        local_moran(y, w, adjust="holm")
+    for bad in (0, 1, 2, -0.5):
+        with pytest.raises(ParameterError, match="strictly between 0 and 1"):
+            local_moran(y, w, alpha=bad)

@@ -6,12 +6,16 @@ labels or a spatial weights matrix) and return dataclasses that keep their inter
 * :mod:`~nqp_lib.disparity.inequality` — Gini, coefficient of variation, Theil T and L with the exact
   within/between split.
 * :mod:`~nqp_lib.disparity.dagum` — Dagum (1997) decomposition of the Gini by subgroup.
-* :mod:`~nqp_lib.disparity.density` — Gaussian kernel density per period on a common grid.
-* :mod:`~nqp_lib.disparity.markov` — quantile-class Markov chains and spatial Markov chains.
+* :mod:`~nqp_lib.disparity.density` — kernel density (Gaussian or Epanechnikov) per period on a common grid.
+* :mod:`~nqp_lib.disparity.markov` — quantile-class Markov chains (absolute or relative classes) and spatial
+  Markov chains.
 * :mod:`~nqp_lib.disparity.convergence` — σ- and β-convergence (absolute; unit and period fixed effects).
 * :mod:`~nqp_lib.disparity.weights` — spatial weights (sparse inside) from a matrix, an edge list or a CSV.
 * :mod:`~nqp_lib.disparity.spatial` — global Moran's I, local Moran (LISA); :mod:`~nqp_lib.disparity.inference`
   holds their pseudo p-values, analytical moments and multiple-testing adjustments.
+* :mod:`~nqp_lib.disparity.mobility` — sojourn times, mean first-passage times, homogeneity tests of chains.
+* :mod:`~nqp_lib.disparity.suite` — the registry that wires every measure once, with its defaults and seed,
+  for the command line and the report's views.
 * :mod:`~nqp_lib.disparity.command` — the ``nqp disparity`` command (imported by :mod:`nqp_lib.cli`).
 
 See ``docs/disparity.md`` for formulas, options and the benchmark.

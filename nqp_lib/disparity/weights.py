@@ -208,8 +208,9 @@ def weights_from_edges(
     edges
         One row per link; ``weight`` (default 1) must be finite and positive. A pair may appear once.
     units
-        All unit labels (default: every label in the list, in order of first appearance). A unit listed
-        here but in no edge has no neighbours, which is refused.
+        All unit labels, in the order of the matrix (default: every label in the list, sorted as text, so
+        the order of the rows does not matter). A unit listed here but in no edge has no neighbours, which
+        is refused.
     undirected
         Read each row as a symmetric link (:math:`w_{ab} = w_{ba}`). Without it, rows are directed, and a
         list in which no pair appears in both directions is refused as ambiguous (see the module docstring).
@@ -254,7 +255,7 @@ def weights_from_edges(
             "an undirected link (e.g. contiguity written once per pair) say so (undirected=True; CLI "
             "--weights-undirected), or list each pair both ways"
         )
-    labels = list(dict.fromkeys([*frm, *to])) if units is None else list(units)
+    labels = sorted(dict.fromkeys([*frm, *to]), key=str) if units is None else list(units)
     position = {label: k for k, label in enumerate(labels)}
     unknown = [u for u in dict.fromkeys([*frm, *to]) if u not in position]
     if unknown:
