@@ -147,3 +147,17 @@ def test_sd_shown_follows_ddof():
         kernel_density(y, np.zeros(4), kernel="triangular")
     with pytest.raises(ParameterError, match="min_prominence"):
         kernel_density(y, np.zeros(4), min_prominence=2)
+
+
+def test_peaks_and_prominences_match_scipy():
+    from scipy.signal import find_peaks, peak_prominences
+
+    from nqp_lib.disparity.density import local_maxima, prominences
+
+    rng = np.random.default_rng(8)
+    for _ in range(20):
+        f = np.round(rng.random(60), 1)  # rounding makes plateaus
+        ours, theirs = local_maxima(f), find_peaks(f)[0]
+        assert ours.tolist() == theirs.tolist()
+        assert prominences(f, ours) == pytest.approx(peak_prominences(f, theirs)[0], abs=1e-15)
+        assert density_peaks(np.arange(60.0), f, 0.3).tolist() == find_peaks(f, prominence=0.3 * f.max())[0].tolist()

@@ -52,7 +52,7 @@ def test_csv_matrix_is_read_in_blocks(tmp_path, monkeypatch):
     shuffled = W.loc[:, list(reversed(W.columns))]  # columns in another order than rows
     shuffled.to_csv(tmp_path / "m.csv")
     whole = read_weights(tmp_path / "m.csv")
-    monkeypatch.setattr(weights_module, "_BLOCK_ROWS", 4)  # 8 blocks of rows, stacked sparse
+    monkeypatch.setattr(weights_module, "_BLOCK_CELLS", 4 * 31)  # blocks of 4 rows, stacked sparse
     blocks = read_weights(tmp_path / "m.csv")
     assert blocks.labels == whole.labels == tuple(W.index)
     assert np.array_equal(blocks.dense(), whole.dense())

@@ -51,8 +51,6 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from scipy.signal import find_peaks
-
 from nqp_lib.errors import MethodError, ParameterError
 from nqp_lib.disparity.panel import by_period, naming_period
 from nqp_lib.disparity.validation import as_labels, as_values, check_choice, check_int
@@ -115,14 +113,42 @@ def gaussian_density(values: np.ndarray, grid: np.ndarray, h: float) -> np.ndarr
     return kernel_curve(values, grid, h, "gaussian")
 
 
+def local_maxima(f: np.ndarray) -> np.ndarray:
+    """Interior local maxima of ``f``; a flat top counts once, at its middle (rounded down)."""
+    peaks, i, last = [], 1, f.size - 1
+    while i < last:
+        if f[i - 1] < f[i]:
+            ahead = i + 1
+            while ahead < last and f[ahead] == f[i]:
+                ahead += 1
+            if f[ahead] < f[i]:
+                peaks.append((i + ahead - 1) // 2)
+                i = ahead
+        i += 1
+    return np.array(peaks, dtype=int)
+
+
+def prominences(f: np.ndarray, peaks: np.ndarray) -> np.ndarray:
+    """Prominence of each peak: its height above the higher of the lowest points on either side before the
+    curve rises above the peak (or ends) — the definition of ``scipy.signal.peak_prominences``."""
+    out = np.empty(peaks.size)
+    for k, p in enumerate(peaks):
+        higher_left = np.flatnonzero(f[:p] > f[p])
+        higher_right = np.flatnonzero(f[p + 1 :] > f[p])
+        left = f[(higher_left[-1] + 1 if higher_left.size else 0) : p + 1].min()
+        right = f[p : (p + 1 + higher_right[0] if higher_right.size else f.size)].min()
+        out[k] = f[p] - max(left, right)
+    return out
+
+
 def density_peaks(grid: np.ndarray, density: np.ndarray, min_prominence: float = 0.05) -> np.ndarray:
     """Grid positions of the peaks whose prominence is at least ``min_prominence`` × the highest point.
 
     Flat-topped peaks count once (at their middle); see the module docstring.
     """
     f = np.asarray(density, dtype=float)
-    peaks, _ = find_peaks(f, prominence=min_prominence * f.max())
-    return peaks
+    peaks = local_maxima(f)
+    return peaks[prominences(f, peaks) >= min_prominence * f.max()]
 
 
 def _crossing(grid: np.ndarray, f: np.ndarray, i: int, j: int, level: float) -> float:

@@ -37,7 +37,7 @@ from nqp_lib.errors import DataError, MethodError, ParameterError
 
 #: Header of an edge-list CSV (the weight column is optional).
 EDGE_COLUMNS = ("from", "to", "weight")
-_BLOCK_ROWS = 256  # rows of a CSV matrix parsed at once
+_BLOCK_CELLS = 1 << 21  # cells of a CSV matrix parsed at once (16 MB as floats)
 
 
 @dataclass(frozen=True, eq=False)
@@ -277,7 +277,8 @@ def _read_matrix(path: Path, name: str) -> tuple[list, sparse.csr_array]:
     header = pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns
     cols = [str(c) for c in header[1:]]
     rows, blocks = [], []
-    reader = pd.read_csv(path, index_col=0, encoding="utf-8-sig", chunksize=_BLOCK_ROWS, dtype={header[0]: str})
+    block_rows = max(1, _BLOCK_CELLS // max(1, len(cols)))
+    reader = pd.read_csv(path, index_col=0, encoding="utf-8-sig", chunksize=block_rows, dtype={header[0]: str})
     for block in reader:
         try:
             values = block.to_numpy(dtype=float)
