@@ -188,6 +188,7 @@ def test_homogeneity_by_hand():
     lr = 2 * 2 * (8 * np.log(8 / 7) + 2 * np.log(2 / 3) + 6 * np.log(6 / 7) + 4 * np.log(4 / 3))
     assert h.LR == pytest.approx(lr, abs=1e-13)
     assert h.dof == 2 and h.n_transitions == (20, 20) and h.regimes == ("r1", "r2")  # Σ_i (2 − 1)(2 − 1)
+    assert h.p_value == h.p_LR == pytest.approx(np.exp(-lr / 2), rel=1e-12)  # χ²₂ upper tail is e^(−x/2)
     same = homogeneity([[[5, 5], [0, 0]], [[5, 5], [0, 0]]])
     assert same.LR == 0 and same.Q == 0 and same.dof == 1
     none = homogeneity([[[5, 0], [0, 5]], [[5, 0], [0, 5]]])

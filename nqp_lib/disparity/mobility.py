@@ -122,6 +122,11 @@ class HomogeneityResult:
     n_transitions: tuple
     note: str = ""
 
+    @property
+    def p_value(self) -> float:
+        """The likelihood-ratio test's p-value (giddy's ``LR_p_value``), the one to quote in a sentence."""
+        return self.p_LR
+
     def to_frame(self) -> pd.DataFrame:
         """One row: LR, Q, dof, p_LR, p_Q, the regimes (joined by ``;``) and the note."""
         return pd.DataFrame([{
