@@ -36,3 +36,7 @@ class MethodError(NqpError):
 
 class LedgerError(DataError):
     """The article's claims ledger (``data/claims.csv``) is malformed or names what does not exist."""
+
+
+class OutputError(NqpError):
+    """Results cannot be written: the output folder's file system is full or refuses writes."""

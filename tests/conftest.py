@@ -23,6 +23,20 @@ class CliResult:
     err: str
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _session_page_cache(tmp_path_factory):
+    """Builds in the tests never touch the user's page cache (~/.cache/nqp)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("NQP_CACHE_DIR", str(tmp_path_factory.mktemp("page-cache")))
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _page_cache(tmp_path, monkeypatch):
+    """Each test starts with an empty shared page cache (tests that share one say so)."""
+    monkeypatch.setenv("NQP_CACHE_DIR", str(tmp_path / "page-cache"))
+
+
 @pytest.fixture
 def run_cli(capsys):
     """Run ``nqp ARGS`` in-process; return exit code, stdout and stderr."""

@@ -39,6 +39,7 @@ def test_every_section_built_with_index(built):
 def test_page_is_self_contained_and_small(built, stem):
     page = (built.out / f"{stem}.html").read_text(encoding="utf-8")
     assert len(page.encode()) < 3_000_000
+    assert re.match(r'<!DOCTYPE html>\s*<html lang="zh">', page)  # the page's language, not nbconvert's "en"
     assert page.count("window.vegaEmbed=") == 1  # the bundle once per page, not per chart
     assert not CDN.search(page), CDN.search(page)
     assert not EXTERNAL_LOAD.search(page), EXTERNAL_LOAD.search(page)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from nqp_lib.errors import ParameterError
-from nqp_lib.report.build import plan
+from nqp_lib.report.build.plan import plan
 from nqp_lib.report.parameters import Parameter
 from nqp_lib.report.params import validate_overrides
 
@@ -146,18 +146,6 @@ def test_nqp_params_lists_types_defaults_and_help(run_cli):
     assert res.code == 0
     assert "draws" in res.out and "'zh' | 'en'" in res.out and "default 'entropy'" in res.out
     assert "Monte Carlo draws" in res.out
-
-
-def test_nqp_serve_starts_jupyterlab_on_the_notebooks(run_cli, monkeypatch):
-    import subprocess
-
-    calls = []
-    monkeypatch.setattr(subprocess, "call", lambda cmd: calls.append(cmd) or 0)
-    res = run_cli("serve", "--no-browser", "--port", "8123")
-    assert res.code == 0 and "Live mode" in res.out
-    cmd = calls[0]
-    assert cmd[1] == "lab" and "--port=8123" in cmd and "--no-browser" in cmd
-    assert any(c.startswith("--notebook-dir=") and c.endswith("notebooks") for c in cmd)
 
 
 # ----------------------------------------------------------------------------- the declarations

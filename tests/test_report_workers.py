@@ -10,8 +10,10 @@ import threading
 
 import pytest
 
-from nqp_lib.report import build as b
-from nqp_lib.report.sections import all_sections
+from nqp_lib.report.build import pool
+from nqp_lib.report.build.jobs import Job
+from nqp_lib.report.build.progress import Progress
+from nqp_lib.report.sections import PROJECT_ROOT, all_sections
 
 FAKE = r"""
 import json, sys
@@ -28,20 +30,25 @@ for line in sys.stdin:
 
 
 def _fake(monkeypatch, die=""):
-    def spawn(staging, number):
+    def spawn(staging, number, keep_fds=()):
         return subprocess.Popen([sys.executable, "-c", FAKE.format(die=die)], stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
 
-    monkeypatch.setattr(b, "_spawn_worker", spawn)
+    monkeypatch.setattr(pool, "spawn_worker", spawn)
+
+
+def _jobs(sections, staging):
+    return [Job(stem=s.stem, notebook=str(s.path), parameters={"lang": "zh"}, staging=str(staging), title=s.stem,
+                lang="zh", nav="", build_time="t", cwd=str(s.path.parent)) for s in sections]
 
 
 def _run(tmp_path, jobs):
     sections = all_sections()
     results = {}
-    progress = b.Progress(io.StringIO(), quiet=True)
-    thread = threading.Thread(target=b._run_jobs, args=(
-        [(s, {"lang": "zh"}) for s in sections], jobs, tmp_path, lambda s, p: "", "t", progress,
-        lambda s, ev: results.__setitem__(s.stem, ev["event"])))
+    progress = Progress(io.StringIO(), quiet=True)
+    thread = threading.Thread(target=pool.run_jobs, args=(
+        _jobs(sections, tmp_path), jobs, tmp_path, progress,
+        lambda job, ev: results.__setitem__(job.stem, ev.kind)))
     thread.start()
     thread.join(timeout=60)
     assert not thread.is_alive(), "the build hung"
@@ -112,7 +119,7 @@ def _run_worker(job_file):
     import os as _os
 
     proc = subprocess.run([sys.executable, "-m", "nqp_lib.report.worker", str(job_file)], capture_output=True,
-                          text=True, timeout=120, env=dict(_os.environ), cwd=str(b.PROJECT_ROOT))
+                          text=True, timeout=120, env=dict(_os.environ), cwd=str(PROJECT_ROOT))
     events = [_json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
     return proc, events
 
@@ -167,15 +174,15 @@ for line in sys.stdin:
                       "cell": None, "traceback": "Traceback (worker)"}), flush=True)
 """
 
-    def spawn(staging, number):
+    def spawn(staging, number, keep_fds=()):
         err = open(staging / f"worker{number}.stderr.txt", "w", encoding="utf-8")
         return subprocess.Popen([sys.executable, "-c", fake], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=err, text=True)
 
-    monkeypatch.setattr(b, "_spawn_worker", spawn)
+    monkeypatch.setattr(pool, "spawn_worker", spawn)
     events = {}
-    b._run_jobs([(s, {"lang": "zh"}) for s in all_sections()[:1]], 1, tmp_path, lambda s, p: "", "t",
-                b.Progress(io.StringIO(), quiet=True), lambda s, ev: events.__setitem__(s.stem, ev))
+    pool.run_jobs(_jobs(all_sections()[:1], tmp_path), 1, tmp_path, Progress(io.StringIO(), quiet=True),
+                  lambda job, ev: events.__setitem__(job.stem, ev))
     (event,) = events.values()
-    assert event["traceback"].startswith("Traceback (worker)")
-    assert "Address already in use" in event["traceback"]
+    assert event.traceback.startswith("Traceback (worker)")
+    assert "Address already in use" in event.traceback

@@ -12,7 +12,7 @@ can print what it used.
 
 from __future__ import annotations
 
-import hashlib
+import io
 import json
 import os
 from dataclasses import asdict, dataclass
@@ -24,6 +24,8 @@ import numpy as np
 import pandas as pd
 
 from nqp_lib.errors import DataError, DataRootError
+from nqp_lib.io import read_hashed
+from nqp_lib.io import sha256_file_once as sha256_of  # noqa: F401  (the name data users import)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DESCRIPTOR = PROJECT_ROOT / "data" / "datapackage.json"
@@ -99,21 +101,6 @@ def resource(name: str) -> dict[str, Any]:
         if res["name"] == name:
             return res
     raise DataError(f"unknown data resource {name!r}; known: {', '.join(resource_names())}")
-
-
-def sha256_of(path: Path) -> str:
-    """The file's sha256, hashed once per version of the file in a process (keyed by path, mtime, size)."""
-    st = path.stat()
-    return _sha256_cached(str(path.resolve()), st.st_mtime_ns, st.st_size)
-
-
-@lru_cache(maxsize=128)
-def _sha256_cached(path: str, mtime_ns: int, size: int) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 _USED: dict[str, Provenance] = {}
@@ -207,8 +194,9 @@ def validate_frame(frame: pd.DataFrame, schema: dict[str, Any], source: str) -> 
 def _load_cached(name: str, path: str, mtime: float, size: int) -> tuple[pd.DataFrame, Provenance]:
     res = resource(name)
     file = Path(path)
+    data, sha256 = read_hashed(file)  # one read: the recorded hash is that of the bytes parsed
     try:
-        raw = pd.read_csv(file, encoding=res.get("encoding", "utf-8"), dtype=str, keep_default_na=True)
+        raw = pd.read_csv(io.BytesIO(data), encoding=res.get("encoding", "utf-8"), dtype=str, keep_default_na=True)
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise DataError(f"{file}: cannot read as CSV ({type(exc).__name__}: {exc})") from None
     frame = validate_frame(raw, res["schema"], str(file))
@@ -217,7 +205,7 @@ def _load_cached(name: str, path: str, mtime: float, size: int) -> tuple[pd.Data
         resource=name,
         title=res.get("title", name),
         path=res["path"],
-        sha256=sha256_of(file),
+        sha256=sha256,
         rows=len(frame),
         origin=res.get("origin", ""),
         citation=res.get("citation", ""),

@@ -25,7 +25,6 @@ them, each naming the file, column and row.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import warnings
 from dataclasses import dataclass, field
@@ -41,6 +40,7 @@ from nqp_lib.data.numbers import DECIMAL_MARKS, CellForms, DecimalChoice, cell_f
 from nqp_lib.data.rawfile import check_workbook_size, decode_text, read_bytes
 from nqp_lib.data.regions import canonical_province
 from nqp_lib.errors import DataError
+from nqp_lib.io import sha256_bytes
 
 UNIT_NAMES = ("unit", "province", "region", "city", "county", "name", "省份", "省", "地区", "城市", "省区市")
 YEAR_NAMES = ("year", "年份", "年")
@@ -136,7 +136,7 @@ def read_table(path: str | Path, sheet: str | int = 0) -> RawTable:
     """
     p = Path(path)
     data = read_bytes(p)
-    digest = hashlib.sha256(data).hexdigest()
+    digest = sha256_bytes(data)
     if not data.strip() or data.strip() == b"\xef\xbb\xbf":
         raise DataError(f"{p}: the file is empty; expected a header row and data rows")
     suffix = p.suffix.lower()

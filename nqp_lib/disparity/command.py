@@ -18,10 +18,7 @@ provinces; ``none`` skips Moran's I and the spatial Markov chain.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -33,6 +30,7 @@ from nqp_lib.disparity import suite
 from nqp_lib.disparity.density import KERNELS
 from nqp_lib.disparity.inference import ADJUSTMENTS
 from nqp_lib.disparity.markov import BASES
+from nqp_lib.io import sha256_file, write_atomic
 from nqp_lib.disparity.panel import check_unique_keys
 from nqp_lib.disparity.spatial import check_alpha
 from nqp_lib.disparity.weights import SpatialWeights, read_weights, spatial_weights
@@ -295,26 +293,6 @@ def _check_options(args: argparse.Namespace) -> None:
         raise ParameterError(f"--min-prominence must be a share between 0 and 1, got {args.min_prominence}")
 
 
-def write_table(table: pd.DataFrame, path: Path) -> None:
-    """Write a CSV through a temporary file in the same folder, readable by others (mode 0644)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            if isinstance(table, pd.DataFrame):
-                table.to_csv(fh, index=False)
-            else:
-                fh.write(table)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def suite_options(args: argparse.Namespace, measures: list[str]) -> dict[str, dict]:
     """The suite options the command line sets (everything else keeps the suite's defaults)."""
     bases = tuple(_parse_list(args.markov_basis, "--markov-basis", BASES))
@@ -398,12 +376,12 @@ def run(args: argparse.Namespace) -> int:
     tables = suite.combined_tables(results.values())
 
     for name, table in tables.items():
-        write_table(table, out / f"{name}.csv")
+        write_atomic(out / f"{name}.csv", table.to_csv(index=False), newline="")
     record = {name: r.options for name, r in results.items()}
     if spatial:
         record["weights"] = weights_source
     run_record = {
-        "input": {"path": str(path), "sha256": _sha256(path), "rows": int(keep.sum())},
+        "input": {"path": str(path), "sha256": sha256_file(path), "rows": int(keep.sum())},
         "columns": {"value": value_col, "unit": unit_col, "by": by_col, "weight": weight_col or None},
         "group": group_source,
         "measures": measures,
@@ -411,7 +389,7 @@ def run(args: argparse.Namespace) -> int:
         "notes": notes,
         "files": sorted(f"{name}.csv" for name in tables),
     }
-    write_table(json.dumps(run_record, ensure_ascii=False, indent=2, default=str), out / "run.json")
+    write_atomic(out / "run.json", json.dumps(run_record, ensure_ascii=False, indent=2, default=str))
     _report(out, tables, notes)
     return 0
 

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +23,7 @@ import pandas as pd
 
 from nqp_lib.data.userpanel import add_decimal_option
 from nqp_lib.errors import DataError, MethodError
+from nqp_lib.io import write_atomic
 from nqp_lib.measure.index import CompositeIndex
 from nqp_lib.measure.options import choices
 from nqp_lib.measure.result import IndexResult, json_default
@@ -38,20 +37,8 @@ from nqp_lib.measure.uncertainty import (
 from nqp_lib.systems import IndicatorSystem, load_system
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; outputs are for others to read, like nqp build's
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    _write_atomic(path, frame.to_csv(index=False, float_format="%.10g"))
+    write_atomic(path, frame.to_csv(index=False, float_format="%.10g"), newline="")
 
 
 def _out_dir(value: str) -> Path:
@@ -147,7 +134,7 @@ def run_measure(args: argparse.Namespace) -> int:
                 _write_csv(frame, out / f"{name}.csv")
                 files.append(f"{name}.csv")
     record = {**result.options, "panel_source": _panel_record(panel, args.panel), "notes": notes}
-    _write_atomic(out / "options.json", json.dumps(record, ensure_ascii=False, indent=2, default=json_default) + "\n")
+    write_atomic(out / "options.json", json.dumps(record, ensure_ascii=False, indent=2, default=json_default) + "\n")
     files.append("options.json")
     _print_summary(result, out, files, notes)
     return 0
@@ -205,7 +192,7 @@ def run_uncertainty(args: argparse.Namespace) -> int:
         "mean_abs_shift": res.mean_abs_shift,
         "notes": res.notes,
     }
-    _write_atomic(out / "options.json", json.dumps(record, ensure_ascii=False, indent=2, default=json_default) + "\n")
+    write_atomic(out / "options.json", json.dumps(record, ensure_ascii=False, indent=2, default=json_default) + "\n")
     print(f"wrote ranks.csv, sensitivity.csv, sensitivity_by_unit.csv, design.csv, options.json to {out}")
     print(f"{res.options['draws']} draws, seed {res.options['seed']}; mean |rank shift| {res.mean_abs_shift:.2f}")
     print("first-order index of the rank: " + ", ".join(

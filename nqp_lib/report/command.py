@@ -1,10 +1,11 @@
-"""``nqp build``, ``nqp params``, ``nqp notebooks`` and ``nqp serve``."""
+"""``nqp build``, ``nqp params``, ``nqp notebooks``, ``nqp serve`` and ``nqp cache``."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import shutil
+import signal
 import subprocess
 import sys
 
@@ -33,6 +34,8 @@ def run_build(args: argparse.Namespace) -> int:
         out=args.out,
         force=args.force,
         quiet=args.quiet,
+        force_out=args.force_out,
+        **({"timeout": args.timeout} if args.timeout is not None else {}),
     )
     return 1 if result.failed else 0
 
@@ -81,8 +84,68 @@ def run_serve(args: argparse.Namespace) -> int:
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")  # JupyterLab refuses root otherwise (containers, lab machines)
     print("Live mode: " + " ".join(cmd))
-    print("The ipywidgets explorers work here; charts and prose follow the parameters cell of each notebook.")
-    return subprocess.call(cmd)
+    print("The ipywidgets explorers work here; charts and prose follow the parameters cell of each notebook.", flush=True)
+    return serve_until_stopped(cmd)
+
+
+class _Stop(Exception):
+    def __init__(self, signum: int):
+        self.signum = signum
+
+
+def serve_until_stopped(cmd: list[str], grace: float = 10.0) -> int:
+    """Run JupyterLab until it exits, or until this process gets SIGTERM or SIGINT: then stop it and every
+    kernel it started (kernels run in their own sessions, so a signal to the server's group misses them).
+    The server gets SIGTERM and ``grace`` seconds to shut its kernels down; whatever is left is killed."""
+    import psutil
+
+    proc = subprocess.Popen(cmd, start_new_session=True)  # a terminal's Ctrl-C reaches us, and we stop it
+
+    def on_signal(signum: int, frame: object) -> None:
+        raise _Stop(signum)
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        return proc.wait()
+    except _Stop as stop:
+        for s, handler in previous.items():
+            signal.signal(s, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the clean-up
+        try:
+            family = [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]
+        except psutil.NoSuchProcess:
+            family = []
+        proc.terminate()
+        try:
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            pass
+        left = [p for p in family if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+        for p in left:
+            p.terminate()
+        _, left = psutil.wait_procs(left, timeout=3)
+        for p in left:
+            p.kill()
+        proc.wait()
+        print(f"nqp serve: stopped JupyterLab and its kernels ({signal.Signals(stop.signum).name})", file=sys.stderr)
+        return 128 + stop.signum
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def run_cache(args: argparse.Namespace) -> int:
+    from nqp_lib.report.build.cache import PageStore
+
+    store = PageStore()
+    if args.clear:
+        freed = store.clear()
+        print(f"removed {freed / 2**20:.1f} MB from {store.root}")
+        return 0
+    entries = store.entries()
+    size = sum(s for _, s, _ in entries)
+    print(f"{store.root}: {len(entries)} pages, {size / 2**20:.1f} MB of at most {store.limit / 2**20:.0f} MB "
+          "(NQP_CACHE_DIR moves it, NQP_CACHE_MAX_MB bounds it, nqp cache --clear empties it)")
+    return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -101,6 +164,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1), help="notebooks executed at once (default 2)")
     b.add_argument("--out", default="reports", help="output folder (default reports/)")
     b.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
+    b.add_argument("--force-out", action="store_true",
+                   help="write into OUT even if it is the root or home folder or holds files that are not an nqp build's")
+    b.add_argument("--timeout", type=int, default=None, help="seconds one notebook cell may run (default 900)")
     b.add_argument("--quiet", action="store_true", help="print only errors")
     b.set_defaults(func=run_build)
 
@@ -123,3 +189,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--port", type=int, default=8888)
     s.add_argument("--no-browser", action="store_true")
     s.set_defaults(func=run_serve)
+
+    c = sub.add_parser("cache", help="show or clear the page cache shared by every output folder",
+                       description="Pages built by nqp build are kept by their inputs in $NQP_CACHE_DIR (default "
+                       "~/.cache/nqp), so the same section with the same parameters, data and code is not run again "
+                       "for another --out. Least recently used pages go first once it exceeds $NQP_CACHE_MAX_MB "
+                       "(default 2048).")
+    c.add_argument("--clear", action="store_true", help="remove every cached page")
+    c.set_defaults(func=run_cache)

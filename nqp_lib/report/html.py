@@ -107,8 +107,9 @@ class ProvenancePreprocessor(Preprocessor):
         return cell, resources
 
 
-def _exporter() -> HTMLExporter:
+def _exporter(lang: str) -> HTMLExporter:
     exp = HTMLExporter(
+        language_code=lang,  # the page's <html lang>: nbconvert would otherwise always say "en"
         template_name="nqp",
         extra_template_basedirs=[str(TEMPLATES)],
         exclude_input=True,
@@ -136,7 +137,7 @@ def render_notebook(
         "nqp_footer": "",
         "language_code": lang,
     }
-    exp = _exporter()
+    exp = _exporter(lang)
     # first pass collects provenance via the preprocessor; the footer needs it, so render footer afterwards
     nb_pre, res = exp.from_notebook_node(nb, resources={**resources, "nqp_footer": "%%NQP_FOOTER%%"})
     footer = footer_html(res.get("nqp_provenance"), build_time, lang)
