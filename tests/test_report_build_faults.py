@@ -237,13 +237,14 @@ def _broken_copy(d: Path, source: str) -> Path:
 
 @pytest.mark.slow
 def test_leftovers_of_failures_are_removed_and_the_cell_timeout_reaches_the_kernel(tmp_path, monkeypatch):
-    d = _broken_copy(tmp_path / "nbs", "import time; time.sleep(60)")
+    d = _broken_copy(tmp_path / "nbs", "import time; time.sleep(600)")
     monkeypatch.setenv("NQP_NOTEBOOKS", str(d))
     out = tmp_path / "out"
     start = time.monotonic()
-    res = build(out=out, quiet=True, timeout=3)  # the timeout travels in the job to papermill
-    assert res.outcomes[0].status == "failed" and "Cell execution timed out" in res.outcomes[0].error["traceback"]
-    assert time.monotonic() - start < 50
+    res = build(out=out, quiet=True, timeout=40)  # the timeout travels in the job to papermill
+    assert time.monotonic() - start < 300  # not the 600 s the cell asks for
+    assert res.outcomes[0].status == "failed", res.outcomes[0]
+    assert res.outcomes[0].error["source"] == "import time; time.sleep(600)"  # interrupted where it hung
     assert (out / "notebooks" / "00_overview.failed.ipynb").exists() and (out / "00_overview.error.html").exists()
     stale_tmp = out / ".index.html.x1y2z3.tmp"  # what a writer killed between write and rename leaves
     stale_tmp.write_text("half")
