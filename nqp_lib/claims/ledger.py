@@ -32,7 +32,8 @@ import pandas as pd
 from nqp_lib.claims.expressions import Interval, check_expression, split_readings
 from nqp_lib.claims.text import has_label, label
 from nqp_lib.data.growth import crossed_break
-from nqp_lib.data.package import PROJECT_ROOT, resource, sha256_of
+from nqp_lib.data.package import PROJECT_ROOT, resource
+from nqp_lib.io import sha256_file
 from nqp_lib.data.series import series_info
 from nqp_lib.data.tables import cell_error, optional, read_table, text_field
 from nqp_lib.data.units import UNITS, conversion, unit_label
@@ -334,7 +335,7 @@ def _load_cached(path: str, mtime: float, size: int) -> Ledger:
     by_id = {c.id: c for c in claims}
     for (idx, _), c in zip(frame.iterrows(), claims):
         _validate_row(c, by_id, p, frame, idx)
-    return Ledger(tuple(claims), p, sha256_of(p))
+    return Ledger(tuple(claims), p, sha256_file(p))
 
 
 def load_ledger(path: str | Path | None = None) -> Ledger:
