@@ -1,4 +1,4 @@
-"""``nqp build``, ``nqp params``, ``nqp notebooks``, ``nqp serve`` and ``nqp cache``."""
+"""``nqp build``, ``nqp sweep``, ``nqp params``, ``nqp notebooks``, ``nqp serve`` and ``nqp cache``."""
 
 from __future__ import annotations
 
@@ -32,6 +32,30 @@ def run_build(args: argparse.Namespace) -> int:
         lang=args.lang,
         jobs=args.jobs,
         out=args.out,
+        force=args.force,
+        quiet=args.quiet,
+        force_out=args.force_out,
+        **({"timeout": args.timeout} if args.timeout is not None else {}),
+    )
+    return 1 if result.failed else 0
+
+
+def run_sweep(args: argparse.Namespace) -> int:
+    from nqp_lib.report.sweep import sweep
+
+    if not args.over and not args.grid:
+        raise ParameterError("give the grid: --over NAME=VALUE1,VALUE2 (repeatable; NAME=all for every value) "
+                             "or --grid sweep.yaml")
+    result = sweep(
+        names=args.sections,
+        over=args.over,
+        grid=args.grid,
+        overrides=_pairs(args.param),
+        params_file=args.params_file,
+        lang=args.lang,
+        out=args.out,
+        scheduler=args.scheduler,
+        workers=args.workers,
         force=args.force,
         quiet=args.quiet,
         force_out=args.force_out,
@@ -148,6 +172,22 @@ def run_cache(args: argparse.Namespace) -> int:
     return 0
 
 
+def _build_options(parser: argparse.ArgumentParser, out: str) -> None:
+    """The options nqp build and nqp sweep share."""
+    parser.add_argument("sections", nargs="*", help="sections to build (stem such as 01_connotation, or name; default all)")
+    parser.add_argument("-p", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"),
+                        help="set a parameter for every section that has it (repeatable)")
+    parser.add_argument("-f", "--params-file", default=None,
+                        help="YAML file of parameters (optional 'sections:' block per section)")
+    parser.add_argument("--lang", choices=["zh", "en"], default=None, help="report language (same as -p lang …)")
+    parser.add_argument("--out", default=out, help=f"output folder (default {out}/)")
+    parser.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
+    parser.add_argument("--force-out", action="store_true",
+                        help="write into OUT even if it is the root or home folder or holds files that are not an nqp build's")
+    parser.add_argument("--timeout", type=int, default=None, help="seconds one notebook cell may run (default 900)")
+    parser.add_argument("--quiet", action="store_true", help="print only errors")
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     b = sub.add_parser(
         "build",
@@ -156,19 +196,29 @@ def register(sub: argparse._SubParsersAction) -> None:
         "(default reports/), with OUT/index.html linking every section. Parameters are validated before "
         "anything runs; unchanged sections are reused from the cache.",
     )
-    b.add_argument("sections", nargs="*", help="sections to build (stem such as 01_connotation, or name; default all)")
-    b.add_argument("-p", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"),
-                   help="set a parameter for every section that has it (repeatable)")
-    b.add_argument("-f", "--params-file", default=None, help="YAML file of parameters (optional 'sections:' block per section)")
-    b.add_argument("--lang", choices=["zh", "en"], default=None, help="report language (same as -p lang …)")
+    _build_options(b, "reports")
     b.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1), help="notebooks executed at once (default 2)")
-    b.add_argument("--out", default="reports", help="output folder (default reports/)")
-    b.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
-    b.add_argument("--force-out", action="store_true",
-                   help="write into OUT even if it is the root or home folder or holds files that are not an nqp build's")
-    b.add_argument("--timeout", type=int, default=None, help="seconds one notebook cell may run (default 900)")
-    b.add_argument("--quiet", action="store_true", help="print only errors")
     b.set_defaults(func=run_build)
+
+    w = sub.add_parser(
+        "sweep",
+        help="build one report set per parameter set (province, language, method …) on Dask",
+        description="Build the sections once for every member of a grid of parameters into OUT/<member>/, with "
+        "OUT/index.html listing every member. Every member is checked before anything runs; sections run as Dask "
+        "tasks on a LocalCluster (one worker per core) or on the cluster at --scheduler; unchanged sections are "
+        "reused from the cache shared with nqp build. Workers must read the data root (NQP_DATA_ROOT) and any "
+        "panel or system file at the same path.",
+    )
+    _build_options(w, "reports/sweep")
+    w.add_argument("--over", action="append", metavar="NAME=VALUES",
+                   help="a grid axis: NAME=V1,V2,… or NAME=all (every unit for focus, every choice otherwise); "
+                   "repeat to multiply axes")
+    w.add_argument("--grid", default=None, metavar="FILE",
+                   help="YAML grid: 'over' (axes), 'members' (a list of parameter sets), 'params' (shared values)")
+    w.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="Dask scheduler, e.g. tcp://HOST:8786 (default $DASK_SCHEDULER_ADDRESS, else a LocalCluster)")
+    w.add_argument("--workers", type=int, default=None, help="LocalCluster worker processes (default: one per core)")
+    w.set_defaults(func=run_sweep)
 
     p = sub.add_parser("params", help="list a section's parameters (type, default, allowed values, help)")
     p.add_argument("sections", nargs="*", help="sections (default all)")
