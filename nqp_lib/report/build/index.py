@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from datetime import datetime, timezone
 from pathlib import Path
@@ -72,7 +73,9 @@ def build_time_text() -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+@functools.cache
 def versions() -> dict[str, str]:
+    """Versions shown in the index footer (looked up once per process: a sweep writes an index per member)."""
     from importlib.metadata import version
 
     return {"nqp_lib": __version__, **{name: version(name) for name in ("pandas", "altair", "papermill", "nbconvert")}}
