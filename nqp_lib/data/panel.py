@@ -151,6 +151,9 @@ class Panel:
         Every source table read to build the panel.
     name : str
         ``"provincial"`` for the shipped panel, the file path for a user panel.
+    unit_kind : str
+        What the units are (:mod:`nqp_lib.data.unitkind`): ``province`` for the shipped panel; a user panel's
+        kind from its key column or units.
     imputation : Imputation or None
         Set by :meth:`impute`: the method and a boolean flag per imputed cell.
     """
@@ -160,6 +163,7 @@ class Panel:
     provenance: list[Provenance]
     name: str = "provincial"
     imputation: Imputation | None = None
+    unit_kind: str = "province"
     notes: list[str] = field(default_factory=list)
 
     @property

@@ -6,7 +6,8 @@ Long
     one row per unit-year-variable: a unit column, a year column, an indicator column and a value column.
 
 Key columns are recognised by name (case-insensitive): unit — ``unit``, ``province``, ``region``, ``city``,
-``county``, ``name``, ``省份``, ``省``, ``地区``, ``城市``; year — ``year``, ``年份``, ``年``; long-format
+``county``, ``country``, ``economy``, ``name``, ``省份``, ``省``, ``地区``, ``城市``, ``县``, ``国家`` (the column's
+name also tells what the units are, :mod:`nqp_lib.data.unitkind`); year — ``year``, ``年份``, ``年``; long-format
 indicator — ``indicator``, ``variable``, ``指标``, ``变量``; value — ``value``, ``值``, ``数值``.
 
 The file is opened through :mod:`nqp_lib.data.rawfile` (a regular file of bounded size, decoded strictly in
@@ -39,10 +40,12 @@ from nqp_lib.data.panel import ColumnInfo, Panel, column_catalogue, provincial_p
 from nqp_lib.data.numbers import DECIMAL_MARKS, CellForms, DecimalChoice, cell_forms, decimal_mark, parse_numbers
 from nqp_lib.data.rawfile import check_workbook_size, decode_text, read_bytes
 from nqp_lib.data.regions import canonical_province
+from nqp_lib.data.unitkind import kind_from_column
 from nqp_lib.errors import DataError
 from nqp_lib.io import sha256_bytes
 
-UNIT_NAMES = ("unit", "province", "region", "city", "county", "name", "省份", "省", "地区", "城市", "省区市")
+UNIT_NAMES = ("unit", "province", "region", "city", "county", "country", "economy", "name", "省份", "省", "地区", "城市",
+              "省区市", "县", "区县", "国家", "经济体")
 YEAR_NAMES = ("year", "年份", "年")
 INDICATOR_NAMES = ("indicator", "variable", "指标", "变量")
 VALUE_NAMES = ("value", "值", "数值")
@@ -257,6 +260,7 @@ def read_panel(
     f = f.assign(unit=unit.astype(str), year=year_num.astype(int))
 
     # provinces: all or none
+    kind = kind_from_column(u)
     distinct = f["unit"].drop_duplicates()
     known = distinct.map(canonical_province).notna()
     if known.mean() >= 0.5:
@@ -269,6 +273,7 @@ def read_panel(
         else:
             f["unit"] = f["unit"].map(canonical_province).astype(str)
             notes.append("units recognised as provinces and written as short Chinese names")
+            kind = "province"
     problems.raise_if_any()
 
     if layout == "long":
@@ -366,7 +371,7 @@ def read_panel(
         mirror="",
         licence="",
     )
-    return Panel(frame=out, columns=info, provenance=[prov], name=str(raw.path), notes=notes)
+    return Panel(frame=out, columns=info, provenance=[prov], name=str(raw.path), notes=notes, unit_kind=kind)
 
 
 def add_decimal_option(parser: Any) -> None:

@@ -219,11 +219,25 @@ class Report:
 
     def prose_values(self) -> dict[str, Any]:
         """What every prose block may use: the parameters by name, the article's vocabulary in the report's
-        language (``elements``, ``features``, ``conditions``, ``recommendations``) and ``section_title(name)``."""
+        language (``elements``, ``features``, ``conditions``, ``recommendations``), ``section_title(name)``, and
+        the panel's unit nouns ``unit_noun`` (one) and ``units_noun`` (several; the same word in Chinese)."""
         words = {kind: {k: v[self.lang] for k, v in labels.vocabulary(kind).items()}
                  for kind in ("elements", "features", "conditions", "recommendations")}
-        return {**self.settings.as_dict(), **words,
+        return {**self.settings.as_dict(), **words, "unit_kind": self.unit_kind,
+                "unit_noun": self.noun(), "units_noun": self.noun(plural=True),
                 "section_title": lambda name: prose.blocks(name, self.lang)["nav"]}
+
+    @property
+    def unit_kind(self) -> str:
+        """What the panel's units are (``province``, ``city``, ``county``, ``country``, ``region``, ``other``)."""
+        return getattr(self.panel, "unit_kind", "province")
+
+    def noun(self, plural: bool = False) -> str:
+        """The word for the panel's units in the report language ("省份" / "province" / "provinces",
+        "经济体" / "economies" …): every label that names the units uses it, never a fixed "province"."""
+        from nqp_lib.data.unitkind import noun
+
+        return noun(self.unit_kind, self.lang, plural, getattr(self.panel, "unit_nouns", None))
 
     def name_of(self, unit: str) -> str:
         row = self.regions[self.regions["unit"] == unit]
