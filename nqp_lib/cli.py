@@ -30,14 +30,36 @@ COMMAND_MODULES = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+#: Which module registers each sub-command: ``nqp sweep …`` imports only the report layer, not the
+#: measurement and disparity layers (scipy.stats alone takes a second to import; a no-change rerun of a sweep
+#: should take about that). A test checks this table against what the modules register.
+COMMANDS = {
+    "build": "nqp_lib.report.command", "sweep": "nqp_lib.report.command", "params": "nqp_lib.report.command",
+    "notebooks": "nqp_lib.report.command", "serve": "nqp_lib.report.command", "cache": "nqp_lib.report.command",
+    "measure": "nqp_lib.measure.command", "uncertainty": "nqp_lib.measure.command",
+    "disparity": "nqp_lib.disparity.command",
+    "check-data": "nqp_lib.checkdata", "export-panel": "nqp_lib.checkdata",
+    "claims": "nqp_lib.claims.command",
+}
+
+
+def _command_of(argv: Sequence[str]) -> str | None:
+    """The sub-command named in ``argv`` (the first argument not starting with '-'), if it is a known one."""
+    first = next((a for a in argv if not a.startswith("-")), None)
+    return first if first in COMMANDS else None
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The ``nqp`` parser; given ``argv`` naming a known sub-command, only that command's module is imported
+    (``nqp --help`` and unknown commands import every module)."""
     parser = argparse.ArgumentParser(
         prog="nqp",
         description="Measure and report new quality productive forces (新质生产力) on real statistics.",
     )
     parser.add_argument("--version", action="version", version=f"nqp {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMAND_MODULES:
+    command = _command_of(argv) if argv is not None else None
+    for name in (COMMANDS[command],) if command else COMMAND_MODULES:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:  # a layer not written yet
@@ -79,7 +101,7 @@ def _reader_gone() -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(sys.argv[1:] if argv is None else argv)
     try:
         try:
             args = parser.parse_args(argv)
