@@ -15,23 +15,61 @@ series' source; the breaks travel with a frame in ``frame.attrs["vintage_breaks"
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from nqp_lib.data.units import fmt
-from nqp_lib.errors import DataError
+from nqp_lib.errors import DataError, MethodError
+
+
+def check_rate_inputs(first: float, last: float, periods: float) -> None:
+    for name, v in (("first", first), ("last", last), ("periods", periods)):
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not math.isfinite(v):
+            raise MethodError(f"growth: {name} must be a finite number, got {v!r}")
+    if periods <= 0:
+        raise MethodError(f"growth: the number of periods must be positive, got {periods!r}")
+    if first <= 0:
+        raise MethodError(f"growth: the first value must be positive to compute a growth rate, got {first!r}")
+    if last < 0:
+        raise MethodError(f"growth: the last value must not be negative, got {last!r}")
+
+
+def compound_rate(first: float, last: float, periods: float) -> float:
+    r"""Compound average growth per period (CAGR): :math:`(y_n / y_0)^{1/n} - 1`.
+
+    Examples
+    --------
+    >>> round(compound_rate(0.3026, 0.8747, 9), 4)    # 2.890615^(1/9) = 1.1252
+    0.1252
+    """
+    check_rate_inputs(first, last, periods)
+    return float((last / first) ** (1.0 / periods) - 1.0)
+
+
+def simple_rate(first: float, last: float, periods: float) -> float:
+    r"""Simple average growth per period: :math:`(y_n / y_0 - 1) / n`.
+
+    Examples
+    --------
+    >>> round(simple_rate(0.3026, 0.8747, 9), 4)      # 1.890615 / 9
+    0.2101
+    """
+    check_rate_inputs(first, last, periods)
+    return float((last / first - 1.0) / periods)
 
 
 def cagr_pct(ratio: float, years: float) -> float:
-    """Compound annual growth in percent: :math:`100\\,((x_1/x_0)^{1/n} - 1)`."""
-    return 100.0 * (ratio ** (1.0 / years) - 1.0)
+    """Compound annual growth in percent: :math:`100\\,((x_1/x_0)^{1/n} - 1)` (:func:`compound_rate`)."""
+    return 100.0 * compound_rate(1.0, ratio, years)
 
 
 def simple_pct(ratio: float, years: float) -> float:
-    """Simple average annual growth in percent: :math:`100\\,(x_1/x_0 - 1)/n`."""
-    return 100.0 * (ratio - 1.0) / years
+    """Simple average annual growth in percent: :math:`100\\,(x_1/x_0 - 1)/n` (:func:`simple_rate`)."""
+    return 100.0 * simple_rate(1.0, ratio, years)
 
 
 def crossed_break(breaks: list[dict[str, Any]], start: int, end: int) -> dict[str, Any] | None:

@@ -17,7 +17,6 @@ must never be reported without saying which.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,46 +25,13 @@ from numpy.typing import ArrayLike
 
 from nqp_lib.disparity.panel import check_unique_keys
 from nqp_lib.disparity.validation import as_labels, as_values
+from nqp_lib.data.growth import check_rate_inputs, compound_rate, simple_rate
 from nqp_lib.errors import DataError, MethodError
+
+__all__ = ["COMPOUND", "SIMPLE", "compound_rate", "simple_rate", "Growth", "growth", "GrowthByUnit", "growth_by_unit"]
 
 COMPOUND = "compound: (last/first)^(1/n) - 1"
 SIMPLE = "simple: (last/first - 1)/n"
-
-
-def _check(first: float, last: float, periods: float) -> None:
-    for name, v in (("first", first), ("last", last), ("periods", periods)):
-        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not math.isfinite(v):
-            raise MethodError(f"growth: {name} must be a finite number, got {v!r}")
-    if periods <= 0:
-        raise MethodError(f"growth: the number of periods must be positive, got {periods!r}")
-    if first <= 0:
-        raise MethodError(f"growth: the first value must be positive to compute a growth rate, got {first!r}")
-    if last < 0:
-        raise MethodError(f"growth: the last value must not be negative, got {last!r}")
-
-
-def compound_rate(first: float, last: float, periods: float) -> float:
-    r"""Compound average growth per period (CAGR): :math:`(y_n / y_0)^{1/n} - 1`.
-
-    Examples
-    --------
-    >>> round(compound_rate(0.3026, 0.8747, 9), 4)    # 2.890615^(1/9) = 1.1252
-    0.1252
-    """
-    _check(first, last, periods)
-    return float((last / first) ** (1.0 / periods) - 1.0)
-
-
-def simple_rate(first: float, last: float, periods: float) -> float:
-    r"""Simple average growth per period: :math:`(y_n / y_0 - 1) / n`.
-
-    Examples
-    --------
-    >>> round(simple_rate(0.3026, 0.8747, 9), 4)      # 1.890615 / 9
-    0.2101
-    """
-    _check(first, last, periods)
-    return float((last / first - 1.0) / periods)
 
 
 @dataclass(frozen=True)
@@ -100,7 +66,7 @@ class Growth:
 
 def growth(first: float, last: float, periods: float, *, start: object = None, end: object = None) -> Growth:
     """A :class:`Growth` of ``first`` → ``last`` over ``periods`` periods (checked: first > 0, periods > 0)."""
-    _check(first, last, periods)
+    check_rate_inputs(first, last, periods)
     return Growth(float(first), float(last), float(periods), start, end)
 
 
