@@ -275,8 +275,15 @@ def reweight(
     names = base.mark_text(align="right", dx=-4, fontSize=11, color="#1f2933").encode(
         y=y, x=alt.value(0), text=alt.Text("label:N")
     ).transform_calculate(label="datum.rank + '. ' + datum.name")
+    # every weight at 0: no order exists, so hide bars and names and say so
+    zero = f"({den}) <= 0"
+    bars = bars.encode(opacity=alt.condition(zero, alt.value(0), alt.value(1)))
+    names = names.encode(opacity=alt.condition(zero, alt.value(0), alt.value(1)))
+    nothing = alt.Chart(pd.DataFrame({"note": [t("reweight_nothing", lang)]})).mark_text(
+        align="left", fontSize=13, color="#b22222", fontWeight="bold").encode(
+        x=alt.value(10), y=alt.value(20), text="note:N", opacity=alt.condition(zero, alt.value(1), alt.value(0)))
     return (
-        (bars + names)
+        (bars + names + nothing)
         .add_params(year, *sliders)
         .properties(width=420, height=alt.Step(14), title=titled(text, lang))
     )

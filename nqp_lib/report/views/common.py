@@ -112,3 +112,12 @@ def options_table(ctx: Report) -> pd.DataFrame:
 def excluded_names(ctx: Report) -> list[str]:
     """Display names of the units the index leaves out (an indicator has no value for them at all)."""
     return [ctx.name_of(u) for u in ctx.excluded_units]
+
+
+def group_order(ctx: Report) -> list[str]:
+    """The groups present in the index, in a fixed order — the regions table's order for known units, then
+    any other groups sorted — so that a group gets the same colour in every language
+    (:func:`nqp_lib.argument_charts.group_scale`)."""
+    present = list(dict.fromkeys(ctx.scores["group"].dropna().astype(str)))
+    known = [g for g in dict.fromkeys(ctx.regions["group"].astype(str)) if g in present]
+    return known + sorted(g for g in present if g not in known)
