@@ -9,7 +9,8 @@ import pytest
 
 from conftest import raw_csv_rows
 from nqp_lib.data import provincial_panel
-from nqp_lib.data.panel import DERIVED, column_catalogue
+from nqp_lib.data.panel import column_catalogue
+from nqp_lib.data.panelspec import load_panel_spec
 from nqp_lib.errors import DataError
 
 
@@ -97,7 +98,7 @@ def test_missing_cells_stay_missing(panel):
 
 
 def test_derived_formulas_only_use_panel_columns(panel):
-    for name, formula, *_ in DERIVED:
+    for name in [d.name for d in load_panel_spec("provincial").derived]:
         assert np.isfinite(panel.frame[name].dropna()).all(), name
 
 

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from nqp_lib.errors import DataError, SystemDefinitionError
-from nqp_lib.systems import CONDITIONS, FEATURES, evaluate_formula, load_system, shipped_systems, system_from_dict
+from nqp_lib.formula import evaluate as evaluate_formula
+from nqp_lib.systems import CONDITIONS, FEATURES, load_system, shipped_systems, system_from_dict
 
 
 def test_shipped_systems_are_the_two_promised():

@@ -34,7 +34,7 @@ from nqp_lib.data.package import Provenance, load
 from nqp_lib.data.series import Series, series_info
 from nqp_lib.data.units import fmt, unit_label
 from nqp_lib.errors import DataError, ParameterError
-from nqp_lib.systems import evaluate_formula
+from nqp_lib.formula import evaluate as evaluate_formula
 
 COLUMNS = ["indicator", "economy", "name", "year", "value", "unit", "unit_code", "source", "method", "n_members"]
 MEMBERSHIPS = ("current", "as_of_year")

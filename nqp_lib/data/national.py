@@ -29,7 +29,7 @@ from nqp_lib.data.package import Provenance, resource
 from nqp_lib.data.series import Series, series_info
 from nqp_lib.data.units import unit_label
 from nqp_lib.errors import DataError
-from nqp_lib.systems import evaluate_formula
+from nqp_lib.formula import evaluate as evaluate_formula
 
 NATIONAL_UNIT = "全国"
 #: the first year of the newer NBS vintage

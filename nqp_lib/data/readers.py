@@ -5,12 +5,18 @@ A reader turns the validated table :func:`nqp_lib.data.package.load` returns int
 the reader once per version of the file (keyed by path, modification time and size) and keeps the result;
 the resource is logged for the report footer by the first :func:`~nqp_lib.data.package.load` of the
 process. Frames returned by :func:`tidy` are shared: filter them, never modify them in place.
+
+Panels read their source columns through a second kind of reader, registered with :func:`register_panel`:
+it takes the validated table, the :class:`~nqp_lib.data.panelspec.SourceColumn` entries a panel description
+(``data/panels/*.yaml``) asks of that resource and the known unit names, and returns a frame indexed by
+``(unit, year)`` with one column per entry (:mod:`nqp_lib.data.panelreaders`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,6 +26,9 @@ from nqp_lib.errors import DataError
 
 Reader = Callable[[pd.DataFrame], pd.DataFrame]
 _READERS: dict[str, Reader] = {}
+#: (table, source columns, unit names) → frame indexed by (unit, year)
+PanelReader = Callable[[pd.DataFrame, Sequence[Any], Sequence[str]], pd.DataFrame]
+_PANEL_READERS: dict[str, PanelReader] = {}
 
 
 def register(name: str, reader: Reader) -> Reader:
@@ -35,6 +44,22 @@ def register_all(table: dict[str, Reader]) -> dict[str, Reader]:
     for name, reader in table.items():
         register(name, reader)
     return table
+
+
+def register_panel(name: str, reader: PanelReader) -> PanelReader:
+    """Register the panel reader of the resource ``name``."""
+    if name in _PANEL_READERS and _PANEL_READERS[name] is not reader:
+        raise ValueError(f"resource {name!r} already has a panel reader ({_PANEL_READERS[name].__qualname__})")
+    _PANEL_READERS[name] = reader
+    return reader
+
+
+def panel_reader(name: str) -> PanelReader:
+    """The panel reader registered for the resource ``name``; a :class:`DataError` if there is none."""
+    if name not in _PANEL_READERS:
+        raise DataError(f"no panel reader registered for data resource {name!r}; "
+                        f"registered: {', '.join(sorted(_PANEL_READERS))} (nqp_lib/data/panelreaders.py)")
+    return _PANEL_READERS[name]
 
 
 def readers() -> dict[str, Reader]:

@@ -25,7 +25,8 @@ from nqp_lib.data.package import PROJECT_ROOT
 from nqp_lib.data.tables import cell_error, optional, read_table, split_list, text_field
 from nqp_lib.data.units import UNITS
 from nqp_lib.errors import ParameterError
-from nqp_lib.systems import _formula_names, check_formula
+from nqp_lib.formula import check as check_formula
+from nqp_lib.formula import names as formula_names
 
 SERIES_CSV = PROJECT_ROOT / "data" / "series.csv"
 SCOPES = ("national", "international")
@@ -94,7 +95,7 @@ class Series:
 
     def inputs(self) -> tuple[str, ...]:
         """Series ids a derived series is computed from (empty for a series read from a resource)."""
-        return tuple(sorted(_formula_names(self.formula))) if self.formula else ()
+        return tuple(sorted(formula_names(self.formula))) if self.formula else ()
 
 
 @lru_cache(maxsize=1)

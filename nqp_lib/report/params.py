@@ -75,15 +75,12 @@ def validate_overrides(
 
 def read_params_file(path: str | Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
     """A YAML params file: top-level ``name: value`` pairs, plus an optional ``sections: {SECTION: {...}}``."""
-    import yaml
+    from nqp_lib.safe_yaml import load_yaml
 
     p = Path(path)
     if not p.is_file():
         raise ParameterError(f"params file {p} not found")
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8-sig")) or {}
-    except yaml.YAMLError as exc:
-        raise ParameterError(f"params file {p}: not valid YAML ({exc})") from None
+    data = load_yaml(p, "params file", ParameterError) or {}
     if not isinstance(data, dict):
         raise ParameterError(f"params file {p}: expected a mapping of parameter names to values")
     sections = data.pop("sections", {}) or {}

@@ -68,15 +68,12 @@ def parse_over(items: list[str] | None) -> dict[str, list[Any] | str]:
 
 def read_grid(path: str | Path) -> tuple[dict[str, list[Any] | str], list[dict[str, Any]], dict[str, Any]]:
     """A grid file: its ``over`` axes, its ``members`` and its shared ``params`` (see the module docstring)."""
-    import yaml
+    from nqp_lib.safe_yaml import load_yaml
 
     p = Path(path)
     if not p.is_file():
         raise ParameterError(f"grid file {p} not found")
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8-sig"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ParameterError(f"grid file {p}: not valid UTF-8 YAML ({exc})") from None
+    data = load_yaml(p, "grid file", ParameterError)
     if isinstance(data, list):
         data = {"members": data}
     if not isinstance(data, dict) or not data:
