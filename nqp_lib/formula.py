@@ -84,15 +84,14 @@ def parse(formula: str) -> ast.Expression:
         _check_node(node)
         if isinstance(node, (ast.Name, ast.Constant)):
             terms += 1
-            if terms > MAX_TERMS:
-                raise FormulaError(f"it has more than {MAX_TERMS} terms (column names and numbers); "
-                                   f"the limit is {MAX_TERMS}")
             continue
         depth = max(depth, level)
-        if depth > MAX_DEPTH:
-            raise FormulaError(f"it nests operations more than {MAX_DEPTH} deep; the limit is {MAX_DEPTH}")
         stack.extend((child, level + 1) for child in ast.iter_child_nodes(node)
                      if not isinstance(child, (ast.operator, ast.unaryop, ast.expr_context)))
+    if terms > MAX_TERMS:
+        raise FormulaError(f"it has {terms:,} terms (column names and numbers); the limit is {MAX_TERMS}")
+    if depth > MAX_DEPTH:
+        raise FormulaError(f"it nests operations {depth:,} deep; the limit is {MAX_DEPTH}")
     return tree
 
 
@@ -137,6 +136,12 @@ def _names(tree: ast.AST) -> set[str]:
     return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in called}
 
 
+def shown(formula: str, limit: int = 80) -> str:
+    """``formula`` quoted for a message, shortened to about ``limit`` characters."""
+    text = formula if len(formula) <= limit else f"{formula[:limit - 20]} … {formula[-15:]}"
+    return repr(text)
+
+
 def did_you_mean(name: str, known: Iterable[str]) -> str:
     """`` (did you mean 'x'?)`` with the closest names of ``known`` (:mod:`difflib`), or ``""``."""
     close = difflib.get_close_matches(name, [str(k) for k in known], n=3, cutoff=0.6)
@@ -147,8 +152,8 @@ def _row_label(frame: pd.DataFrame | Mapping[str, Any]) -> Callable[[int], str]:
     keys = [k for k in ("unit", "year") if k in frame]
     if not keys:
         return lambda i: f"row {i + 1}"
-    cols = [np.asarray(frame[k]) for k in keys]
-    return lambda i: " ".join(str(c[i]) for c in cols)
+    cols = {k: np.asarray(frame[k]) for k in keys}
+    return lambda i: ", ".join(f"{k} {c[i]}" for k, c in cols.items())
 
 
 def evaluate(
@@ -183,10 +188,10 @@ def evaluate(
     try:
         tree = parse(formula)
     except FormulaError as exc:
-        raise error(f"{label}: formula {formula!r}: {exc}") from None
+        raise error(f"{label}: formula {shown(formula)}: {exc}") from None
     for name in sorted(_names(tree)):
         if name not in frame:
-            raise error(f"{label}: formula {formula!r} uses unknown column {name!r}{did_you_mean(name, frame)}")
+            raise error(f"{label}: formula {shown(formula)} uses unknown column {name!r}{did_you_mean(name, frame)}")
     columns = {n: pd.to_numeric(pd.Series(frame[n]), errors="coerce").to_numpy(dtype=float) for n in _names(tree)}
     n_rows = len(frame) if isinstance(frame, pd.DataFrame) else len(next(iter(frame.values()), []))
 
@@ -196,8 +201,8 @@ def evaluate(
         where = (row_label or _row_label(frame))(first)
         sources = ", ".join(f"{n} = {columns[n][first]:g}" for n in sorted(_names(node))) or "constants only"
         more = f" (and {int(bad.sum()) - 1} more rows)" if bad.sum() > 1 else ""
-        raise DataError(f"{label}: formula {formula!r}: {what} at {where}: {sources}{more}; "
-                        "the value is not computed (it is never treated as missing or imputed)")
+        raise DataError(f"{label}: formula {shown(formula)}: {what} at {where} ({sources}){more}; refused "
+                        "rather than left missing, so that no later step imputes a value the source has")
 
     def ev(node: ast.AST) -> Any:
         if isinstance(node, ast.Constant):

@@ -124,3 +124,87 @@ def test_impute_on_panel_flags_cells(panel):
     assert flags.loc[bj2021, "energy_10k_tce"].iloc[0]
     assert int(flags["energy_10k_tce"].sum()) == 4 * 30  # 2020–23 for 30 provinces; Tibet has nothing to copy
     assert filled.frame["energy_10k_tce"].isna().sum() == 13  # Tibet stays missing
+
+
+#: The 21 derived columns as the Python code computed them before they became data (data/panels/provincial.yaml),
+#: with the same order of operations, so equality is exact: an independent oracle for the formula evaluator.
+OLD_DERIVED = {
+    "rd_fte_per_10k_pop": lambda f: f.rd_fte_person_years / f.population_10k,
+    "researchers_per_10k_pop": lambda f: f.rd_researchers_fte / f.population_10k,
+    "students_per_10k_pop": lambda f: f.higher_edu_students / f.population_10k,
+    "rd_exp_per_capita_yuan": lambda f: f.rd_exp_100m_yuan * 1e4 / f.population_10k,
+    "basic_research_share_pct": lambda f: f.rd_basic_research_10k_yuan / f.rd_internal_exp_10k_yuan * 100,
+    "enterprise_rd_share_pct": lambda f: f.rd_enterprise_funds_10k_yuan / f.rd_internal_exp_10k_yuan * 100,
+    "education_exp_share_pct": lambda f: f.fiscal_education_exp_100m_yuan / f.fiscal_total_exp_100m_yuan * 100,
+    "sci_tech_exp_share_pct": lambda f: f.fiscal_sci_tech_exp_100m_yuan / f.fiscal_total_exp_100m_yuan * 100,
+    "invention_grants_per_10k_pop": lambda f: f.invention_patent_grants / f.population_10k,
+    "valid_invention_patents_per_10k_pop": lambda f: f.valid_invention_patents / f.population_10k,
+    "sci_papers_per_10k_pop": lambda f: f.sci_papers / f.population_10k,
+    "tech_market_gdp_pct": lambda f: f.tech_market_turnover_10k_yuan / (f.gdp_100m_yuan * 1e4) * 100,
+    "hightech_revenue_gdp_pct": lambda f: f.hightech_revenue_100m_yuan / f.gdp_100m_yuan * 100,
+    "software_revenue_gdp_pct": lambda f: f.software_revenue_100m_yuan / f.gdp_100m_yuan * 100,
+    "ecommerce_gdp_pct": lambda f: f.ecommerce_sales_100m_yuan / f.gdp_100m_yuan * 100,
+    "telecom_per_capita_yuan": lambda f: f.telecom_business_100m_yuan * 1e4 / f.population_10k,
+    "trade_gdp_pct": lambda f: f.trade_100m_yuan / f.gdp_100m_yuan * 100,
+    "pollution_invest_gdp_permille": lambda f: f.pollution_invest_100m_yuan / f.gdp_100m_yuan * 1000,
+    "energy_intensity_tce_per_10k_yuan": lambda f: f.energy_10k_tce / f.gdp_100m_yuan,
+    "co2_intensity_t_per_10k_yuan": lambda f: f.co2_mt * 100 / f.gdp_100m_yuan,
+    "co2_per_capita_t": lambda f: f.co2_mt * 100 / f.population_10k,
+}
+
+
+def test_derived_columns_from_the_description_equal_the_old_code_exactly(panel):
+    spec = load_panel_spec("provincial")
+    assert [d.name for d in spec.derived] == list(OLD_DERIVED)  # 21, in the old order
+    for name, old in OLD_DERIVED.items():
+        expected = old(panel.frame).to_numpy(dtype=float)
+        assert np.array_equal(panel.frame[name].to_numpy(), expected, equal_nan=True), name
+    # telecom relative to the all-province level, by hand for 2011: (t_i / p_i) / (Σt / Σp) over both observed
+    f = panel.frame[panel.frame["year"] == 2011]
+    level = f["telecom_business_100m_yuan"].sum() / f["population_10k"].sum()
+    bj = f[f["unit"] == "北京"].iloc[0]
+    assert bj["telecom_per_capita_rel"] == pytest.approx((436.29 / 2024.0) / level, rel=1e-12)  # 北京 2011
+    assert bj["telecom_business_100m_yuan"] == 436.29 and bj["population_10k"] == 2024.0 and level > 0
+
+
+def test_column_order_and_metadata_follow_the_description(panel):
+    cat = column_catalogue()
+    assert panel.variables[:3] == ["rd_exp_100m_yuan", "rd_intensity_pct", "rd_internal_exp_10k_yuan"]
+    assert panel.variables[-22:-21] == ["telecom_per_capita_rel"] and panel.variables[-1] == "co2_per_capita_t"
+    assert cat["rd_exp_100m_yuan"].detail == "RDIntense/v4_ztr_jf_RD" and cat["rd_exp_100m_yuan"].unit == "100m yuan"
+    assert cat["population_10k"].detail == "总人口（万人）" and cat["population_10k"].source == "eps_provincial_panel"
+    assert cat["students_per_10k_pop"].maximum == 10000 and cat["students_per_10k_pop"].source == "derived"
+    assert panel.unit_kind == "province" and len(panel.notes) == 4
+
+
+def _spec_text(**changes):
+    import yaml
+
+    from nqp_lib.data.panelspec import PANELS_DIR
+
+    spec = yaml.safe_load((PANELS_DIR / "provincial.yaml").read_text(encoding="utf-8"))
+    for key, value in changes.items():
+        spec["derived"][key] = value
+    return yaml.safe_dump(spec, allow_unicode=True, sort_keys=False)
+
+
+def test_a_mistyped_column_in_the_description_is_named_with_close_matches(tmp_path):
+    path = tmp_path / "mine.yaml"
+    path.write_text(_spec_text(gdp_per_person={"formula": "gdp_100m_yuan / popluation_10k", "unit": "x",
+                                               "zh": "甲", "en": "A"}), encoding="utf-8")
+    with pytest.raises(DataError, match=r"mine.yaml: derived column 'gdp_per_person': formula "
+                                        r"'gdp_100m_yuan / popluation_10k' uses unknown column 'popluation_10k' "
+                                        r"\(did you mean 'population_10k'\?\)"):
+        load_panel_spec(path)
+
+
+def test_a_derived_log_of_a_negative_value_is_an_error_not_a_missing_cell(panel, tmp_path):
+    from nqp_lib.data.panel import assemble
+
+    path = tmp_path / "mine.yaml"
+    path.write_text(_spec_text(log_gdp={"formula": "log(gdp_100m_yuan - 1000)", "unit": "x", "zh": "甲", "en": "A"}),
+                    encoding="utf-8")
+    spec = load_panel_spec(path)
+    with pytest.raises(DataError, match=r"mine.yaml: derived column 'log_gdp': .* at unit 西藏, year 2011 "
+                                        r"\(gdp_100m_yuan = 605\.83\)"):
+        assemble(spec, (2011,))

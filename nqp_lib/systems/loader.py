@@ -145,7 +145,7 @@ def system_from_dict(spec: Any, source: str = "<dict>", path: Path | None = None
                 try:
                     formula.check(formula_text)
                 except formula.FormulaError as exc:
-                    raise SystemDefinitionError(f"{iwhere}: formula {formula_text!r}: {exc}") from None
+                    raise SystemDefinitionError(f"{iwhere}: formula {formula.shown(formula_text)}: {exc}") from None
             direction = i.get("direction")
             if isinstance(direction, bool) or not isinstance(direction, (str, int)) or direction not in DIRECTIONS:
                 raise SystemDefinitionError(

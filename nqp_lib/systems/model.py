@@ -204,7 +204,7 @@ class IndicatorSystem:
                 raise DataError(f"{where} has no {key!r} column (columns: {', '.join(map(str, panel.columns))})")
         self.check_columns(panel.columns, where=where)
         out = pd.DataFrame({"unit": panel[unit].to_numpy(), "year": panel[year].to_numpy()})
-        rows = lambda i: f"{out['unit'].iat[i]} {out['year'].iat[i]}"  # noqa: E731 - names a row in messages
+        rows = lambda i: f"unit {out['unit'].iat[i]}, year {out['year'].iat[i]}"  # noqa: E731 - names a row in messages
         for ind in self.indicators:
             if ind.column is not None:
                 values = pd.to_numeric(panel[ind.column], errors="coerce").to_numpy(dtype=float)
