@@ -149,7 +149,7 @@ def did_you_mean(name: str, known: Iterable[str]) -> str:
 
 
 def _row_label(frame: pd.DataFrame | Mapping[str, Any]) -> Callable[[int], str]:
-    keys = [k for k in ("unit", "year") if k in frame]
+    keys = [k for k in ("unit", "economy", "year") if k in frame]
     if not keys:
         return lambda i: f"row {i + 1}"
     cols = {k: np.asarray(frame[k]) for k in keys}

@@ -17,9 +17,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from nqp_lib.errors import ParameterError
+from nqp_lib.safe_yaml import load_yaml
 
 TEXT_DIR = Path(__file__).resolve().parent / "text"
 LANGS = ("zh", "en")
@@ -30,7 +29,7 @@ def _catalogue(name: str) -> dict[str, dict[str, str]]:
     path = TEXT_DIR / f"{name}.yaml"
     if not path.is_file():
         raise ParameterError(f"no text catalogue {path}")
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = load_yaml(path, "text catalogue", ParameterError) or {}
     for key, entry in data.items():
         if not isinstance(entry, dict) or set(entry) != set(LANGS):
             raise ParameterError(f"{path}: entry {key!r} must have exactly zh and en")
@@ -72,7 +71,7 @@ def vocabulary(kind: str) -> dict:
 @lru_cache(maxsize=None)
 def _vocabulary() -> dict[str, dict]:
     path = TEXT_DIR / "vocabulary.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = load_yaml(path, "text catalogue", ParameterError) or {}
     for kind, entries in data.items():
         for key, entry in entries.items():
             if not isinstance(entry, dict) or set(entry) != set(LANGS):

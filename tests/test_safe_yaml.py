@@ -115,3 +115,17 @@ def test_shipped_systems_still_load_and_bom_is_accepted(tmp_path):
     copy.write_bytes(b"\xef\xbb\xbf" + shipped.path.read_bytes())
     assert load_system(copy).indicator_ids == shipped.indicator_ids
     assert yaml.safe_load(shipped.path.read_text(encoding="utf-8")) == safe_yaml.load_yaml(shipped.path)
+
+
+def test_sweep_grid_files_go_through_the_same_reader(tmp_path):
+    from nqp_lib.report.sweep.grid import read_grid
+
+    grid = tmp_path / "sweep.yaml"
+    grid.write_text("over:\n  normalise: [minmax, zscore]\nparams:\n  deep: " + "[" * 100 + "]" * 100 + "\n",
+                    encoding="utf-8")
+    with pytest.raises(ParameterError, match=f"grid file {grid}: refused: nested more than {safe_yaml.MAX_DEPTH}"):
+        read_grid(grid)
+    grid.write_bytes(b"over:\n  lang: [en, \xff]\n")
+    # "over:" plus newline is 6 bytes and "  lang: [en, " 13: the bad byte is at offset 19, line 2, column 14
+    with pytest.raises(ParameterError, match="not UTF-8 text: byte 0xff at offset 19 \\(line 2, column 14\\)"):
+        read_grid(grid)

@@ -107,7 +107,7 @@ def _values_cached(series_id: str, stamps: tuple) -> tuple[pd.DataFrame, tuple[P
         part = part.rename(columns={"value": ref})
         wide = part if wide is None else wide.merge(part, on=["economy", "year"], how="inner")
     wide = wide.reset_index(drop=True)
-    wide["value"] = evaluate_formula(s.formula, wide, f"series {s.id}")
+    wide["value"] = evaluate_formula(s.formula, wide, f"international series {s.id}")
     return wide.dropna(subset=["value"])[["economy", "year", "value"]].reset_index(drop=True), tuple(provs)
 
 

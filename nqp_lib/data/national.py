@@ -97,7 +97,8 @@ def _read(s: Series) -> tuple[pd.DataFrame, list[Provenance], list[dict]]:
     if (vint.nunique(axis=1) > 1).any():
         year = vint.index[(vint.nunique(axis=1) > 1).to_numpy()][0]
         raise DataError(f"national series {s.id!r}: its inputs come from different vintages in {year}")
-    out = pd.DataFrame({"year": years, "value": evaluate_formula(s.formula, wide.reset_index(drop=True), f"series {s.id}"),
+    out = pd.DataFrame({"year": years, "value": evaluate_formula(s.formula, wide.reset_index(drop=True), f"national series {s.id}",
+                                                                   row_label=lambda i: f"year {years[i]}"),
                         "vintage": vint.iloc[:, 0].to_numpy() if len(years) else []})
     return out.dropna(subset=["value"]), provs, breaks
 

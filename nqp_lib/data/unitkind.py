@@ -12,9 +12,8 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from nqp_lib.errors import ParameterError
+from nqp_lib.safe_yaml import load_yaml
 
 TEXT = Path(__file__).resolve().parents[1] / "text" / "units.yaml"
 
@@ -30,7 +29,7 @@ KIND_BY_COLUMN = {
 
 @lru_cache(maxsize=1)
 def _nouns() -> dict[str, dict[str, str]]:
-    data = yaml.safe_load(TEXT.read_text(encoding="utf-8"))
+    data = load_yaml(TEXT, "text catalogue", ParameterError)
     for kind, entry in data.items():
         if set(entry) != {"zh", "en", "en_plural"}:
             raise ParameterError(f"{TEXT}: {kind} must have exactly zh, en and en_plural")
