@@ -8,7 +8,16 @@ from measure_fixtures import frame_from, make_system, synthetic_panel, synthetic
 
 from nqp_lib.errors import ParameterError
 from nqp_lib.measure.index import CompositeIndex
-from nqp_lib.measure.levers import SIZES, Size, levers, moved_values, parse_size, scenario, scenario_grid
+from nqp_lib.measure.levers import (
+    SIZES,
+    Size,
+    largest_gap,
+    levers,
+    moved_values,
+    parse_size,
+    scenario,
+    scenario_grid,
+)
 from nqp_lib.measure.uncertainty import uncertainty
 
 # a (benefit) 10, 20, 30; c (cost) 4, 2, 2.5; equal weights ½, min-max pooled:
@@ -152,3 +161,61 @@ def test_grid_refuses_a_subject_outside_the_year(grid_case):
         scenario_grid(idx, 2012, {"all": targets["all"]}, "nowhere")
     with pytest.raises(ParameterError, match="not scored"):
         scenario_grid(idx, 1999, {"all": targets["all"]}, "P002")
+
+
+# a = (10, 20, 30) → x' = (0, .5, 1); c = (4, 2, 3) benefit → x' = (1, 0, .5); equal weights ½
+GAP = frame_from([[10.0, 4.0], [20.0, 2.0], [30.0, 3.0]], ["a", "c"])
+
+
+def test_largest_gap_by_hand_benefit():
+    index = CompositeIndex(make_system({"alpha": ["a"], "gamma": ["c"]}, {}), weights="equal").fit(GAP)
+    # u0: x' = (0, 1) → F·I = (.5, 0) → obstacle a = 1; the 75th percentile of a (10, 20, 30) is
+    # 20 + .5 × 10 = 25 > 10, so a → 25: x'_a = (25 − 10)/20 = .75 with the fitted bounds,
+    # score .5 × .75 + .5 × 1 = .875 (was .5, rank 2) — above u2's .75: rank 1
+    g = largest_gap(index, "u0", 2020)
+    assert g.lever.key == "indicator:a" and g.units == ["u0"]
+    assert g.moved[["before", "after"]].iloc[0].tolist() == [10.0, 25.0]
+    assert g.of("u0")[["score_before", "rank_before"]].tolist() == pytest.approx([0.5, 2])
+    assert g.of("u0")[["score_after", "rank_after"]].tolist() == pytest.approx([0.875, 1])
+    # u2: x' = (1, .5) → its obstacle is c; the median of c (4, 2, 3) is 3, not above u2's 3, and a = 30 is
+    # above the median 20: nothing to move
+    assert largest_gap(index, "u2", 2020, "p50") is None
+
+
+def test_largest_gap_by_hand_cost():
+    frame = frame_from([[10.0, 3.0], [20.0, 2.0], [30.0, 4.0]], ["a", "c"])
+    index = CompositeIndex(make_system({"alpha": ["a"], "gamma": ["c"]}, {"c": "-"}), weights="equal").fit(frame)
+    # c is a cost: x'_c = (4 − c)/2 = (.5, 1, 0); u2 (x' = 1, 0) has its obstacle on c; a cost is lowered
+    # to the 25th percentile of (2, 3, 4): 2 + .5 × 1 = 2.5. x'_c = (4 − 2.5)/2 = .75,
+    # score .5 × 1 + .5 × .75 = .875 (was .5, rank 2 behind u1's .75) → rank 1
+    g = largest_gap(index, "u2", 2020)
+    assert g.lever.key == "indicator:c" and g.moved[["before", "after"]].iloc[0].tolist() == [4.0, 2.5]
+    assert g.of("u2")[["score_before", "rank_before", "score_after", "rank_after"]].tolist() == pytest.approx(
+        [0.5, 2, 0.875, 1])
+    with pytest.raises(ParameterError, match=r"year 2030 is not scored by this index"):
+        largest_gap(index, "u2", 2030)
+    with pytest.raises(ParameterError, match=r"unit\(s\) \['u9'\] have no score in 2020"):
+        largest_gap(index, "u9", 2020)
+
+
+def test_largest_gap_on_the_shipped_panel_against_an_oracle():
+    from nqp_lib.measure.diagnose import obstacle_degree
+    from nqp_lib.report.context import Report, check_settings
+
+    ctx = Report("pathways", check_settings(focus="广东", year_from=2015, year_to=2023))
+    g = largest_gap(ctx.index, "广东", 2023)
+    row = g.of("广东")
+    assert row["score_after"] > row["score_before"] and row["rank_after"] <= row["rank_before"]
+    # oracle: the indicator with the largest obstacle among those where 广东 is on the wrong side of the
+    # scored units' 75th (cost: 25th) percentile of the values the index scored
+    ob = obstacle_degree(ctx.index.result_).indicators
+    degrees = ob[(ob["unit"] == "广东") & (ob["year"] == 2023)].drop(columns=["unit", "year"]).iloc[0]
+    m = ctx.index.result_.matrix
+    m = m[m["year"] == 2023]
+    wrong = []
+    for ind in ctx.system.indicators:
+        v = m.loc[m["unit"] == "广东", ind.id].iat[0]
+        q = np.quantile(m[ind.id], 0.75 if ind.direction > 0 else 0.25)
+        if (v < q) if ind.direction > 0 else (v > q):
+            wrong.append(ind.id)
+    assert g.lever.id == degrees[wrong].idxmax()

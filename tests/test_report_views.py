@@ -17,7 +17,7 @@ NEEDS_YEAR = {"coupling_grades", "focus_top_obstacles", "main_obstacle_by_region
 NEEDS_DRAWS = {"rank_interval_chart", "sensitivity_table"}
 #: functions that return results, labels or helpers rather than a table or a chart
 NOT_VIEWS = {"dimension_labels", "words", "computed_source", "values_source", "system_source", "index_text",
-             "excluded_names", "condition_names", "coupling", "obstacles", "gap_closure", "inequality", "dagum",
+             "excluded_names", "condition_names", "coupling", "obstacles", "inequality", "dagum",
              "density", "markov", "convergence", "sigma", "contiguity", "moran", "single_neighbour_links",
              "weights_by_method", "indicator_long", "rank_uncertainty", "draws_of"}
 
@@ -43,8 +43,6 @@ def test_view_builds(ctx, name, fn):
         out = fn(ctx, 60)
     elif short == "condition_table":
         out = fn(ctx, 1)
-    elif short == "what_if_table":
-        out = fn(ctx, pathways.gap_closure(ctx, 2023))
     else:
         out = fn(ctx)
     if isinstance(out, pd.DataFrame):
@@ -55,18 +53,6 @@ def test_view_builds(ctx, name, fn):
         assert "source" in str(spec.get("title", spec.get("vconcat", ""))).lower() or "来源" in str(spec)
         params = [p["name"] for p in spec.get("params", [])]
         assert all(not p.startswith("param_") for p in params)  # every param named explicitly
-
-
-def test_what_if_view_shows_the_librarys_scenario_in_the_reports_language():
-    ctx = Report("pathways", check_settings(focus="广东", year_from=2015, year_to=2023))
-    closure = pathways.gap_closure(ctx, 2023)
-    out = pathways.what_if_table(ctx, closure)
-    assert len(out) == 1
-    row = out.iloc[0]
-    assert row[ctx.t("score_after")] == closure.score_after and row[ctx.t("rank_before")] == closure.rank_before
-    assert row[ctx.t("indicator")] == ctx.system.indicator(closure.indicator).name("zh")
-    assert row[ctx.t("obstacle_share")] == f"{closure.obstacle * 100:.1f}"
-    assert pathways.what_if_table(ctx, None).empty
 
 
 @pytest.mark.parametrize("value, text", [(0.5234, "0.523"), (-0.5534, "-0.553"), (99.9994, "100.0"), (99.94, "99.940"),

@@ -21,7 +21,8 @@ parameters row by row), a unit's new score does not depend on which other units 
 uses this: it scores every unit under every (lever, size) once, and the score of any target follows by
 choosing, unit by unit, the moved or the unmoved score; the ranks, the units' mean (the "national" index)
 and — with a Monte Carlo result — the draws' rank intervals follow from those. :func:`scenario` does one
-scenario the plain way and is what the grid is tested against.
+scenario the plain way and is what the grid is tested against. :func:`largest_gap` picks the scenario a
+diagnosis suggests: a unit's largest obstacle that the size can still move, moved for that unit.
 """
 
 from __future__ import annotations
@@ -254,6 +255,40 @@ def _notes(moved: pd.DataFrame, index: CompositeIndex, year: int) -> list[str]:
                      "[0, 1] (the index is not clipped)" if not index.options_.clip else
                      f"{len(beyond)} moved values lie beyond the fitted range and are clipped to it (clip=True)")
     return notes
+
+
+def largest_gap(index: CompositeIndex, unit: str, year: int, size: Size | str = "p75",
+                obstacles: pd.DataFrame | None = None) -> ScenarioResult | None:
+    """The unit's largest obstacle that ``size`` can move, moved for the unit alone and rescored.
+
+    The unit's indicators in ``year`` are taken in order of obstacle degree, largest first
+    (:func:`~nqp_lib.measure.diagnose.obstacle_degree`); the first whose value ``size`` changes for this unit
+    is the lever — with a quantile size (``p75``), the first that lies on the wrong side of the units'
+    75th percentile (the 25th for a cost indicator). Returns :func:`scenario` of that indicator, ``size`` and
+    the unit, or None when no indicator moves (the unit is at or beyond the level on every one).
+
+    Parameters
+    ----------
+    obstacles
+        ``obstacle_degree(index.result_).indicators``, if already computed.
+    """
+    res = _fitted(index)
+    size = parse_size(size)
+    _check_units(res, [unit], year)
+    if obstacles is None:
+        from nqp_lib.measure.diagnose import obstacle_degree
+
+        obstacles = obstacle_degree(res).indicators
+    row = obstacles[(obstacles["unit"] == unit) & (obstacles["year"] == int(year))]
+    if row.empty:
+        raise ParameterError(f"largest_gap: unit {unit!r} has no obstacle degrees in {year}")
+    ranked = row.drop(columns=["unit", "year"]).iloc[0].astype(float).sort_values(ascending=False, kind="stable")
+    for indicator in ranked.index:
+        mv = moved_values(index, f"indicator:{indicator}", size, year)
+        mine = mv[mv["unit"] == unit].iloc[0]
+        if mine["after"] != mine["before"]:
+            return scenario(index, f"indicator:{indicator}", size, [unit], year)
+    return None
 
 
 # --------------------------------------------------------------------------- the grid of every scenario
