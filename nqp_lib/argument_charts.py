@@ -137,7 +137,7 @@ def unit_profile(data: pd.DataFrame, *, key: str, lang: str, text: ChartText, op
                      bind=alt.binding_select(options=list(options), name=select_label + " "))
     base = alt.Chart(data[["name", "label", "value", "median_all", "median_group", "raw_text", "imputed", "group"]]
                      ).transform_filter(alt.datum.name == pick)
-    y = alt.Y("label:N", sort=list(order), title=None, axis=alt.Axis(labelLimit=260))
+    y = alt.Y("label:N", sort=list(order), title=None, axis=alt.Axis(labelLimit=360))
     xs = alt.Scale(domain=[0, 1])
     tip = [alt.Tooltip("name:N", title=labels["unit"]), alt.Tooltip("label:N", title=t("indicator", lang)),
            alt.Tooltip("value:Q", title=text.unit, format=".3f"),
@@ -149,8 +149,8 @@ def unit_profile(data: pd.DataFrame, *, key: str, lang: str, text: ChartText, op
     med_group = base.mark_tick(color="#e08214", thickness=2, size=14).encode(y=y, x="median_group:Q", tooltip=tip)
     dot = base.mark_point(size=80, filled=True, color="#2166ac").encode(
         y=y, x="value:Q", tooltip=tip,
-        shape=alt.Shape("imputed:N", title=labels["imputed"],
-                        scale=alt.Scale(domain=[False, True], range=["circle", "triangle-up"])))
+        shape=alt.Shape("imputed:N", title=None, legend=alt.Legend(orient="bottom"),
+                        scale=alt.Scale(domain=[labels["observed"], labels["imputed"]], range=["circle", "triangle-up"])))
     raw = base.mark_text(align="left", dx=8, fontSize=10, color="#5f6b7a").encode(
         y=y, x=alt.value(440), text="raw_text:N")
     return alt.layer(rule, med_all, med_group, dot, raw).add_params(pick).properties(
@@ -201,3 +201,20 @@ def economies_lines(data: pd.DataFrame, *, key: str, lang: str, text: ChartText,
         tooltip=[alt.Tooltip("name:N"), alt.Tooltip("year:O"), alt.Tooltip("value:Q", format=fmt)],
     ).add_params(legend).properties(width=320, height=220).facet(
         column=alt.Column("series:N", title=None)).resolve_scale(y="independent").properties(title=titled(text, lang))
+
+
+def correlation_heatmap(data: pd.DataFrame, *, key: str, lang: str, text: ChartText, order: Sequence[str]) -> alt.LayerChart:
+    """A symmetric matrix of rank correlations (``x, y, spearman``), labelled, rows and columns in ``order``;
+    the colour scale spans the data's own range, and labels switch to white on the darker half."""
+    lo = float(data["spearman"].min())
+    mid = (lo + 1.0) / 2
+    x = alt.X("x:N", sort=list(order), title=None, axis=alt.Axis(labelAngle=-40, labelLimit=180))
+    y = alt.Y("y:N", sort=list(order), title=None, axis=alt.Axis(labelLimit=220))
+    base = alt.Chart(data[["x", "y", "spearman"]]).encode(x=x, y=y)
+    cells = base.mark_rect().encode(color=alt.Color("spearman:Q", title=text.unit,
+                                                    scale=alt.Scale(scheme="blues", domain=[lo, 1.0])),
+                                    tooltip=["x:N", "y:N", alt.Tooltip("spearman:Q", format=".3f")])
+    labels = base.mark_text(fontSize=11).encode(
+        text=alt.Text("spearman:Q", format=".2f"),
+        color=alt.condition(f"datum.spearman > {mid}", alt.value("white"), alt.value("#1f2933")))
+    return (cells + labels).properties(width=alt.Step(52), height=alt.Step(30), title=titled(text, lang))

@@ -64,3 +64,34 @@ def unit_profiles(result: IndexResult, year: int, groups: Mapping[str, str], uni
             raise ParameterError(f"unit_profiles: unit(s) {unknown[:5]} not measured in {year}")
         out = out[out["unit"].isin(list(units))].reset_index(drop=True)
     return out
+
+
+def indicator_medians(result: IndexResult) -> pd.DataFrame:
+    """Per indicator: the median over units of its observed (not imputed) raw values in the first year and in
+    the last year it was observed, and the change between them.
+
+    Columns: ``indicator, first_year, last_year, first, last, change_pct`` (:math:`100 (m_1/m_0 - 1)`, NaN when
+    :math:`m_0 \\le 0`), ``better`` (True when the change goes the indicator's way: up for a benefit
+    indicator, down for a cost one; None when unchanged or undefined) and ``ends_early`` (True when the last
+    observed year is before the index's last year).
+    """
+    a = result.arrays
+    direction = result.system.directions.reindex(a.indicators).to_numpy(dtype=float)
+    imputed = a.imputed if a.imputed is not None else np.zeros(a.raw.shape, dtype=bool)
+    years = np.asarray(a.years)
+    last_index_year = int(years.max())
+    rows = []
+    for j, ind in enumerate(a.indicators):
+        seen = ~imputed[:, j] & np.isfinite(a.raw[:, j])
+        yrs = sorted(set(years[seen].tolist()))
+        if not yrs:
+            continue
+        y0, y1 = int(yrs[0]), int(yrs[-1])
+        m0 = float(np.median(a.raw[seen & (years == y0), j]))
+        m1 = float(np.median(a.raw[seen & (years == y1), j]))
+        change = 100.0 * (m1 / m0 - 1.0) if m0 > 0 else float("nan")
+        better = None if (m1 == m0 or not np.isfinite(change)) else bool((m1 - m0) * direction[j] > 0)
+        rows.append({"indicator": ind, "first_year": y0, "last_year": y1, "first": m0, "last": m1,
+                     "change_pct": change, "better": better, "ends_early": y1 < last_index_year})
+    return pd.DataFrame(rows, columns=["indicator", "first_year", "last_year", "first", "last", "change_pct", "better",
+                                       "ends_early"])

@@ -69,3 +69,29 @@ def group_growth(means: pd.DataFrame, start: int, end: int) -> pd.DataFrame:
     g = growth_by_unit(means["mean"].to_numpy(), means["group"].to_numpy(), means["year"].to_numpy(),
                        start=start, end=end)
     return g.table.rename(columns={"unit": "group"})
+
+
+def aggregate_ratio(frame: pd.DataFrame, numerator: str, denominator: str, scale: float = 1.0) -> pd.DataFrame:
+    r"""Per year, the ratio of totals over the units that have both values:
+    :math:`R_t = s \sum_i x_{it} / \sum_i y_{it}` — e.g. national energy use per unit of GDP as total
+    energy over total GDP (not the mean of the units' ratios, which would weight a small unit like a large one).
+
+    Returns ``year, value, n`` (units counted); years where no unit has both values are left out.
+
+    Examples
+    --------
+    Energy 10 and 30, GDP 100 and 100: (10 + 30)/(100 + 100) = 0.2 (the mean of 0.1 and 0.3 happens to
+    agree only because the GDPs are equal; with GDP 100 and 300 it is 40/400 = 0.1, not 0.15).
+
+    >>> f = pd.DataFrame({"year": [1, 1], "e": [10.0, 30.0], "g": [100.0, 300.0]})
+    >>> aggregate_ratio(f, "e", "g").iloc[0]["value"]
+    0.1
+    """
+    _check(frame, ["year", numerator, denominator], "aggregate_ratio")
+    both = frame.dropna(subset=[numerator, denominator])
+    sums = both.groupby("year")[[numerator, denominator]].sum()
+    counts = both.groupby("year")[numerator].count()
+    sums = sums[sums[denominator] != 0]
+    out = pd.DataFrame({"year": sums.index.astype(int), "value": (scale * sums[numerator] / sums[denominator]).to_numpy(),
+                        "n": counts.reindex(sums.index).to_numpy()})
+    return out.reset_index(drop=True)
