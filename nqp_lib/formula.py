@@ -196,11 +196,13 @@ def evaluate(
     n_rows = len(frame) if isinstance(frame, pd.DataFrame) else len(next(iter(frame.values()), []))
 
     def refuse(bad: np.ndarray, node: ast.AST, what: str) -> None:
-        bad = np.broadcast_to(bad, (n_rows,))
-        first = int(np.flatnonzero(bad)[0])
+        hits = np.flatnonzero(np.broadcast_to(bad, (n_rows,)))
+        if not _names(node) or not hits.size:  # from the formula's numbers alone: wrong in every row
+            raise DataError(f"{label}: formula {shown(formula)}: {what}, whatever the data")
+        first = int(hits[0])
         where = (row_label or _row_label(frame))(first)
-        sources = ", ".join(f"{n} = {columns[n][first]:g}" for n in sorted(_names(node))) or "constants only"
-        more = f" (and {int(bad.sum()) - 1} more rows)" if bad.sum() > 1 else ""
+        sources = ", ".join(f"{n} = {columns[n][first]:g}" for n in sorted(_names(node)))
+        more = f" (and {hits.size - 1} more rows)" if hits.size > 1 else ""
         raise DataError(f"{label}: formula {shown(formula)}: {what} at {where} ({sources}){more}; refused "
                         "rather than left missing, so that no later step imputes a value the source has")
 
