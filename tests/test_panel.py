@@ -208,3 +208,17 @@ def test_a_derived_log_of_a_negative_value_is_an_error_not_a_missing_cell(panel,
     with pytest.raises(DataError, match=r"mine.yaml: derived column 'log_gdp': .* at unit 西藏, year 2011 "
                                         r"\(gdp_100m_yuan = 605\.83\)"):
         assemble(spec, (2011,))
+
+
+def test_a_derived_column_is_one_entry_in_the_description(tmp_path):
+    from nqp_lib.data.panel import assemble
+
+    path = tmp_path / "mine.yaml"
+    path.write_text(_spec_text(gdp_pc_check={"formula": "gdp_100m_yuan * 1e4 / population_10k",
+                                             "unit": "yuan per person", "zh": "人均GDP", "en": "GDP per person"}),
+                    encoding="utf-8")
+    p = assemble(load_panel_spec(path), (2011,))
+    assert p.variables[-1] == "gdp_pc_check" and p.columns["gdp_pc_check"].detail == "gdp_100m_yuan * 1e4 / population_10k"
+    # 北京 2011: 16,251.93 亿元 × 1e4 / 2,024 万人 = 80,296.09 yuan per person
+    assert cell(p, "北京", 2011, "gdp_pc_check") == pytest.approx(16251.93 * 1e4 / 2024, rel=1e-12)
+    assert cell(p, "北京", 2011, "gdp_pc_check") == pytest.approx(80296.09, abs=0.01)
