@@ -143,3 +143,125 @@ def standing(indicator: str, year: int | None = None, span: int = 10, subject: s
         where = None
     return Standing(s.id, year, float(now.iloc[0]), start_year, start_value, change, kind, avg("aggregate"),
                     avg("simple"), where)
+
+
+#: each condition's headline series, ``(international, national)`` ids of ``data/series.csv`` (``None``: the
+#: shipped data have none) — the series a status line is computed from
+HEADLINES: dict[int, tuple[str | None, str]] = {
+    1: ("rd_intensity", "rd_intensity"),
+    2: ("internet_users_share", "internet_users"),
+    3: ("private_credit", "tech_market_turnover"),
+    4: ("urban_share", "retail_sales"),
+    5: ("tertiary_enrolment", "tertiary_students_per_100k"),
+    6: (None, "rd_enterprise_share"),
+}
+
+
+@dataclass(frozen=True)
+class PeerPosition:
+    """Where ``subject`` stands against the article's peers in one year: the peers below and above it."""
+
+    indicator: str
+    year: int
+    value: float
+    below: tuple[str, ...]  # peers with a lower value
+    above: tuple[str, ...]  # peers with a value at least as high
+    missing: tuple[str, ...]  # peers without a value that year
+
+    @property
+    def n(self) -> int:
+        """Peers with a value that year."""
+        return len(self.below) + len(self.above)
+
+
+def peer_position(indicator: str, year: int, subject: str = "CHN") -> PeerPosition:
+    """``subject``'s value in ``year`` against each of the article's peers (USA, JPN, DEU, KOR, GBR, FRA, EU)
+    with a value that year: a peer counts as *below* when its value is strictly lower."""
+    from nqp_lib.data.economies import peers
+
+    s = series_info(indicator, "international")
+    codes = [e.code for e in peers()]
+    data = countries(s.id, [subject, *codes], [int(year)])
+    own = data.loc[data["economy"] == subject, "value"]
+    if own.empty:
+        raise DataError(f"{s.id}: no value for {subject} in {year}")
+    mine = float(own.iloc[0])
+    vals = data[data["economy"] != subject].set_index("economy")["value"]
+    below = tuple(c for c in codes if c in vals.index and vals[c] < mine)
+    above = tuple(c for c in codes if c in vals.index and vals[c] >= mine)
+    missing = tuple(c for c in codes if c not in vals.index)
+    return PeerPosition(s.id, int(year), mine, below, above, missing)
+
+
+@dataclass(frozen=True)
+class NationalTrend:
+    """China's national series: the latest level and its change since a start year on the same statistical
+    vintage."""
+
+    series: str
+    year: int
+    value: float
+    start_year: int | None
+    start_value: float | None
+    change: float | None  # points (shares, percentages) or compound % a year
+    change_kind: str | None  # "points" or "cagr_pct"
+    unit: str
+    shortened: bool  # the start was moved later so as not to cross a vintage break
+
+
+def national_trend(series: str, span: int = 10, year: int | None = None, lang: str = "zh") -> NationalTrend:
+    """The national series' value in ``year`` (default: its latest) and its change since ``year − span``
+    (the nearest later year with data). A start that would cross a vintage break of the source moves to
+    the first year after the break (``shortened``), since growth across it is not comparable.
+
+    The change is in points for shares and percentages and compound % a year,
+    :math:`100\\,((x_1/x_0)^{1/n} - 1)`, otherwise.
+    """
+    from nqp_lib.data.growth import crossed_break
+
+    s = series_info(series, "national")
+    data = national(s.id, lang=lang).dropna(subset=["value"])
+    if data.empty:
+        raise DataError(f"national series {s.id}: no values")
+    year = int(data["year"].max()) if year is None else int(year)
+    now = data.loc[data["year"] == year, "value"]
+    if now.empty:
+        raise DataError(f"national series {s.id}: no value for {year}")
+    value = float(now.iloc[0])
+    lo, shortened = year - span, False
+    brk = crossed_break(data.attrs.get("vintage_breaks", []), lo, year)
+    if brk is not None:
+        lo, shortened = int(brk["before"]), True
+    earlier = data[(data["year"] >= lo) & (data["year"] < year)].sort_values("year")
+    start_year = start_value = change = kind = None
+    if not earlier.empty:
+        start_year, start_value = int(earlier["year"].iloc[0]), float(earlier["value"].iloc[0])
+        if s.unit in POINT_UNITS:
+            change, kind = value - start_value, "points"
+        elif start_value > 0:
+            change, kind = cagr_pct(value / start_value, year - start_year), "cagr_pct"
+    return NationalTrend(s.id, year, value, start_year, start_value, change, kind, str(data["unit"].iloc[0]), shortened)
+
+
+def comparison_year(indicator: str, subject: str = "CHN", min_peers: int = 4) -> int:
+    """The latest year in which ``subject`` and at least ``min_peers`` of the article's peers have a value of
+    ``indicator`` (else ``subject``'s latest year): the year a comparison with peers is fair in."""
+    from nqp_lib.data.economies import peers
+
+    s = series_info(indicator, "international")
+    data = countries(s.id, [subject, *(e.code for e in peers())])
+    own = sorted(data.loc[data["economy"] == subject, "year"].unique(), reverse=True)
+    if not own:
+        raise DataError(f"{s.id}: no value for {subject}")
+    counts = data[data["economy"] != subject].groupby("year")["economy"].nunique()
+    return int(next((y for y in own if counts.get(y, 0) >= min_peers), own[0]))
+
+
+def provenance(series: Series) -> list:
+    """The data-package resources a catalogue series is read from (:class:`~nqp_lib.data.package.Provenance`),
+    for the source line of a chart that shows it."""
+    from nqp_lib.data.international import values
+
+    if series.scope == "international":
+        return values(series)[1]
+    return list(national(series.id).attrs.get("provenance", []))

@@ -19,7 +19,10 @@ NEEDS_DRAWS = {"rank_interval_chart", "sensitivity_table"}
 NOT_VIEWS = {"dimension_labels", "words", "computed_source", "values_source", "system_source", "index_text",
              "excluded_names", "condition_names", "coupling", "obstacles", "inequality", "dagum",
              "density", "markov", "convergence", "sigma", "contiguity", "moran", "single_neighbour_links",
-             "weights_by_method", "indicator_long", "rank_uncertainty", "draws_of"}
+             "weights_by_method", "indicator_long", "rank_uncertainty", "draws_of", "condition_results", "heading",
+             "status", "panel_values", "ends", "enterprise_data"}
+#: section-02 views of one formation condition
+NEEDS_CONDITION = {"condition_table", "national_chart", "peers_chart", "standing_table", "provincial_chart", "claims_table"}
 
 
 @pytest.fixture(scope="module", params=["zh", "en"])
@@ -41,7 +44,7 @@ def test_view_builds(ctx, name, fn):
         out = fn(ctx, 2023)
     elif short in NEEDS_DRAWS:
         out = fn(ctx, 60)
-    elif short == "condition_table":
+    elif short in NEEDS_CONDITION:
         out = fn(ctx, 1)
     else:
         out = fn(ctx)
