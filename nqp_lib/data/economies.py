@@ -5,7 +5,10 @@ Bank aggregate code such as ``OED``, ``HIC``, ``WLD``, ``EUU``, or ``OECD_MEAN``
 OECD members that nqp computes), Chinese and English names, its kind (``country``, ``aggregate``,
 ``computed``), the year it joined the OECD (blank if not a member), whether the article names it as a peer
 (USA, Japan, Germany, Korea, the UK, France, the EU), its code in the Our World in Data file, and other
-names it may be called by.
+names it may be called by, whether it is a G20 member (the 19 member countries; the EU and the African
+Union are members as blocs and are not listed as such) and its World Bank income group (the classification
+for fiscal year 2025, made on 1 July 2024 from 2023 GNI per capita; given for every country listed, blank for
+aggregates).
 
 OECD membership and accession years are not in any shipped table; they are a static list from the OECD
 (“Members and partners”, oecd.org, ratification of the Convention on the OECD: 19 in 1961, Italy 1962, …,
@@ -41,6 +44,11 @@ OECD_AGGREGATE = "OED"
 #: names that could mean either reading of "the OECD average"
 AMBIGUOUS = {"oecd", "oecd average", "oecd平均", "经合组织", "经合组织平均", "经合组织国家", "oecd国家", "oecd countries"}
 
+#: World Bank income groups (classification for fiscal year 2025, made on 1 July 2024 from 2023 GNI per
+#: capita, Atlas method), English → Chinese
+INCOME_GROUPS = {"High income": "高收入", "Upper middle income": "中等偏上收入", "Lower middle income": "中等偏下收入",
+                 "Low income": "低收入"}
+
 SCHEMA = {
     "fields": [
         text_field("code", required=True, pattern=r"[A-Z]{3}|OECD_MEAN"),
@@ -51,6 +59,8 @@ SCHEMA = {
         text_field("peer", enum=["yes"]),
         text_field("owid_code"),
         text_field("aliases"),
+        text_field("g20", enum=["yes"]),
+        text_field("income_group", enum=list(INCOME_GROUPS)),
     ],
     "primaryKey": ["code"],
 }
@@ -68,6 +78,8 @@ class Economy:
     peer: bool
     owid_code: str | None
     aliases: tuple[str, ...]
+    g20: bool = False
+    income_group: str | None = None
 
     def name(self, lang: str = "zh") -> str:
         return self.name_zh if lang == "zh" else self.name_en
@@ -89,6 +101,7 @@ def _table() -> tuple[Economy, ...]:
             code=r["code"], name_zh=r["name_zh"], name_en=r["name_en"], kind=r["kind"],
             oecd_accession=None if acc is None else int(acc), peer=optional(r["peer"]) == "yes",
             owid_code=optional(r["owid_code"]), aliases=split_list(r["aliases"]),
+            g20=optional(r["g20"]) == "yes", income_group=optional(r["income_group"]),
         ))
     return tuple(rows)
 

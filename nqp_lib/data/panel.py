@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -58,6 +59,10 @@ class Panel:
     unit_kind : str
         What the units are (:mod:`nqp_lib.data.unitkind`): ``province`` for the shipped panel; a user panel's
         kind from its key column or units.
+    meta : PanelMeta or None
+        What the panel says about itself (:mod:`nqp_lib.data.panelmeta`): display names, grouping columns,
+        citation, licence, spatial weights. The shipped panels build theirs; a user panel's comes from its
+        sidecar or is inferred.
     imputation : Imputation or None
         Set by :meth:`impute`: the method and a boolean flag per imputed cell.
     """
@@ -69,6 +74,12 @@ class Panel:
     imputation: Imputation | None = None
     unit_kind: str = "province"
     notes: list[str] = field(default_factory=list)
+    meta: Any = None  # PanelMeta (nqp_lib.data.panelmeta): names, groupings, citation, weights
+
+    @property
+    def unit_nouns(self) -> dict[str, str] | None:
+        """Words for the units a panel's metadata gives (``zh``, ``en``, ``en_plural``), or None."""
+        return getattr(self.meta, "nouns", None)
 
     @property
     def variables(self) -> list[str]:
@@ -160,7 +171,7 @@ def assemble(spec: PanelSpec, years: tuple[int, ...]) -> Panel:
 @lru_cache(maxsize=2)
 def _provincial(years: tuple[int, ...], files: tuple[tuple[str, float, int], ...]) -> Panel:
     """The assembled panel; ``files`` (path, mtime, size of the description and each source) only keys the cache."""
-    return assemble(load_panel_spec("provincial"), years)
+    return replace(assemble(load_panel_spec("provincial"), years), meta=provincial_meta())
 
 
 def _stamp(path: Path) -> tuple[str, float, int]:
@@ -182,3 +193,21 @@ def provincial_panel(years: tuple[int, int] = (YEARS[0], YEARS[-1])) -> Panel:
     files = [_stamp(spec.path)] + [_stamp(resource_path(name)) for name in spec.sources]
     base = _provincial(tuple(range(lo, hi + 1)), tuple(files))
     return replace(base, frame=base.frame.copy(), provenance=list(base.provenance), notes=list(base.notes))
+
+
+def provincial_meta():
+    """The shipped provincial panel's description: names from ``data/regions.csv`` (Chinese short name,
+    English name), the NBS four regions (``region4``) and three belts (``belt3``) as groupings with their
+    Chinese and English labels; its sources are its provenance (no citation of its own), and its spatial
+    weights are the provinces' contiguity (:func:`nqp_lib.data.regions.contiguity_matrix`)."""
+    from nqp_lib.data.panelmeta import Grouping, PanelMeta
+    from nqp_lib.data.regions import load_regions
+
+    r = load_regions()
+    names = {row.name_zh: {"zh": row.name_zh, "en": row.name_en} for row in r.itertuples()}
+    groupings = [
+        Grouping(g, zh, en, {str(v): {"zh": str(vz), "en": str(v)} for v, vz in zip(r[g], r[f"{g}_zh"])})
+        for g, zh, en in (("region4", "四大区域", "NBS four regions"), ("belt3", "三大地带", "three belts"))
+    ]
+    groups = pd.DataFrame({"unit": r["name_zh"], "region4": r["region4"], "belt3": r["belt3"]})
+    return PanelMeta(unit_kind="province", names=names, groupings=groupings, groups=groups)

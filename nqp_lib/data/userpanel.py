@@ -37,6 +37,7 @@ import pandas as pd
 
 from nqp_lib.data.package import Provenance
 from nqp_lib.data.panel import ColumnInfo, Panel, column_catalogue, provincial_panel
+from nqp_lib.data.panelmeta import PanelMeta, describe_panel, read_sidecar, sidecar_for
 from nqp_lib.data.numbers import DECIMAL_MARKS, CellForms, DecimalChoice, cell_forms, decimal_mark, parse_numbers
 from nqp_lib.data.rawfile import check_workbook_size, decode_text, read_bytes
 from nqp_lib.data.regions import canonical_province
@@ -212,6 +213,7 @@ def read_panel(
     sheet: str | int = 0,
     decimal: str | None = None,
     decimal_declared_by: str = "--decimal",
+    meta: str | Path | None = None,
 ) -> Panel:
     """Read and validate a user panel file.
 
@@ -225,6 +227,11 @@ def read_panel(
     decimal : ``"."`` or ``","`` to declare the decimal mark of numbers written as text; default: chosen from
         the cells and the separator as :mod:`nqp_lib.data.numbers` describes (an ambiguous file is refused).
     decimal_declared_by : where ``decimal`` came from (an option, a sidecar key), for messages.
+    meta : the panel's metadata file (:mod:`nqp_lib.data.panelmeta`); default ``<stem>.meta.yaml`` beside the
+        panel when it exists, else everything is inferred (and the notes say what).
+
+    Text columns (no numbers in them) and the columns the metadata names as groupings or display names are
+    kept as descriptions of the units (:attr:`Panel.meta`), not indicators.
 
     Raises
     ------
@@ -233,6 +240,10 @@ def read_panel(
         out-of-range years, duplicate unit-years, text or infinity where a number belongs, unknown provinces,
         missing required columns.
     """
+    sidecar = Path(meta) if meta else sidecar_for(path)
+    described = read_sidecar(sidecar) if sidecar else {}
+    if unit_col is None and described.get("key"):
+        unit_col = str(described["key"])
     raw = read_table(path, sheet)
     src = str(raw.path)
     f = raw.frame
@@ -306,13 +317,22 @@ def read_panel(
         lines = f.groupby(["unit", "year"])["_line"].min()
         wide["_line"] = lines.reindex(pd.MultiIndex.from_frame(wide[["unit", "year"]])).to_numpy()
         variables = [c for c in wide.columns if c not in ("unit", "year", "_line")]
+        described_cols = [c for c in cols if c not in (u, y, ind, val)]
+        text = f[["unit", "year", *described_cols]].drop_duplicates(["unit", "year"])
     else:
         other = [c for c in cols if c not in (u, y)]
         if not other:
             raise DataError(f"{src}: only key columns ({u}, {y}); add at least one indicator column")
         wide = f[["unit", "year", "_line", *other]]
-        variables = other
         forms = {c: cell_forms(wide[c]) for c in other}
+        named = _named_columns(described)
+        described_cols = [c for c in other if c in named or (_is_text(forms[c]) and c not in (columns or ()))]
+        variables = [c for c in other if c not in described_cols]
+        if not variables:
+            raise DataError(f"{src}: no numeric indicator columns; expected columns of numbers besides unit and year"
+                            f"{' and the text columns ' + ', '.join(described_cols) if described_cols else ''}")
+        forms = {c: forms[c] for c in variables}
+        text = wide[["unit", "year", *described_cols]]
         mark = _decimal(forms, raw, decimal, decimal_declared_by, notes)
 
     dup = wide.duplicated(["unit", "year"], keep=False)
@@ -358,6 +378,7 @@ def read_panel(
         raise DataError(f"{src}: no numeric indicator columns; expected columns of numbers besides unit and year")
 
     out = out.sort_values(["unit", "year"], kind="stable").reset_index(drop=True)
+    description, _ = describe_panel(text, list(dict.fromkeys(out["unit"])), kind, u, sidecar, described)
     cat = column_catalogue()
     info = {c: cat.get(c, ColumnInfo(c, "", c, c, "user", src)) for c in variables}
     prov = Provenance(
@@ -367,11 +388,35 @@ def read_panel(
         sha256=raw.sha256,
         rows=len(out),
         origin="supplied by the user",
-        citation="",
+        citation=description.citation,
         mirror="",
-        licence="",
+        licence=description.licence,
     )
-    return Panel(frame=out, columns=info, provenance=[prov], name=str(raw.path), notes=notes, unit_kind=kind)
+    return Panel(frame=out, columns=info, provenance=[prov], name=str(raw.path), notes=notes,
+                 unit_kind=description.unit_kind, meta=description)
+
+
+def _named_columns(described: dict[str, Any]) -> set[str]:
+    """Columns a sidecar names as groupings or display names (kept as descriptions, not indicators)."""
+    named = set()
+    for entry in described.get("groupings") or []:
+        if isinstance(entry, dict) and "column" in entry:
+            named.add(str(entry["column"]))
+        elif isinstance(entry, str):
+            named.add(entry)
+    cols = described.get("name_columns")
+    if isinstance(cols, dict):
+        named |= {str(v) for v in cols.values()}
+    return named
+
+
+def _is_text(forms: CellForms) -> bool:
+    """A column with values and not one number among them (names, groups, codes written as words)."""
+    for mark in DECIMAL_MARKS:
+        arr, bad = parse_numbers(forms, mark)
+        if not (bad.any() and np.isnan(arr).all()):
+            return False
+    return True
 
 
 def add_decimal_option(parser: Any) -> None:
@@ -384,9 +429,19 @@ def add_decimal_option(parser: Any) -> None:
     )
 
 
+#: the shipped panels, by name
+SHIPPED = ("provincial", "international")
+
+
 def open_panel(spec: str | Path, columns: list[str] | None = None, **read_options: Any) -> Panel:
-    """``"provincial"`` → the shipped provincial panel; anything else → :func:`read_panel` on that path
-    (``columns`` and ``read_options`` — unit_col, year_col, sheet — apply to user files only)."""
+    """``"provincial"`` → the shipped provincial panel; ``"international"`` → the shipped panel of G20 and
+    OECD economies (:mod:`nqp_lib.data.worldpanel`); anything else → :func:`read_panel` on that path
+    (``columns`` and ``read_options`` — unit_col, year_col, sheet, decimal, meta — apply to user files only)."""
     if str(spec) in ("provincial", "shipped"):
         return provincial_panel()
+    if str(spec) == "international":
+        from nqp_lib.data.worldpanel import international_panel
+
+        return international_panel()
+    read_options = {k: v for k, v in read_options.items() if v is not None or k not in ("meta", "unit_col")}
     return read_panel(spec, columns=columns, **read_options)

@@ -22,7 +22,7 @@ import pandas as pd
 from nqp_lib import __version__, labels
 from nqp_lib.data.package import used_resources
 from nqp_lib.data.panel import Panel
-from nqp_lib.data.regions import canonical_province, load_regions
+from nqp_lib.data.regions import load_regions
 from nqp_lib.errors import NqpError, ParameterError
 from nqp_lib.measure.options import measure_options
 from nqp_lib.report import parameters, prose
@@ -50,47 +50,55 @@ def _settings_as_dict(self) -> dict[str, Any]:
 Settings = make_dataclass(
     "Settings",
     [(p.name, TYPES[p.type], field(default=p.default)) for p in SHARED]
-    + [("extra", dict, field(default_factory=dict)), ("prefit", Any, field(default=None, compare=False, repr=False))],
+    + [("extra", dict, field(default_factory=dict)), ("prefit", Any, field(default=None, compare=False, repr=False)),
+       ("adjusted", tuple, field(default=(), compare=False, repr=False))],
     frozen=True,
     namespace={"as_dict": _settings_as_dict, "__module__": __name__,
                "__doc__": "Validated report parameters (declared in nqp_lib.report.parameters)."},
 )
 
 
-def _open_panel(spec: str) -> Panel:
+def _open_panel(spec: str, meta: str = "") -> Panel:
     from nqp_lib.data.userpanel import open_panel
 
-    return open_panel(spec)
+    return open_panel(spec, meta=meta or None)
 
 
 def check_settings(**params: Any) -> Settings:
-    """Check report parameters against the data: year range covered, focus province known, system loads
-    and fits the panel, method names valid. Returns the settings with the focus written canonically.
+    """Check report parameters against the data: year range covered, focus unit known, grouping a column
+    of the panel, weights file readable, system loads and fits the panel, method names valid. Returns the
+    settings with the focus written canonically.
+
+    Defaults that do not fit the panel are replaced by the panel's own and recorded in ``adjusted``
+    (shown by :meth:`Report.defaults_note`): years outside the panel → the panel's first/last year;
+    grouping ``region4`` on a panel without it → the panel's first grouping (or none); focus ``广东`` not
+    in the panel → the focus its metadata names, else the top scorer of the last year. A value that was
+    given and does not fit is refused.
 
     Raises :class:`ParameterError` (or the data layer's errors) naming the parameter and what is valid.
     """
+    from nqp_lib.report import panelfit
+
     shared = {p.name: p for p in SHARED}
     known = {k: shared[k].coerce(params.pop(k)) for k in list(params) if k in shared}
     params = {k: declared(k).coerce(v) if declared(k) else v for k, v in params.items()}
     s = Settings(**known, extra=params)
     try:
-        panel = _open_panel(s.panel)
+        panel = _open_panel(s.panel, s.panel_meta)
     except NqpError as exc:
         raise ParameterError(f"parameter 'panel' = {s.panel!r}: {exc}") from None
-    years = panel.years
-    if not (years[0] <= s.year_from <= s.year_to <= years[-1]):
-        raise ParameterError(
-            f"parameters 'year_from'/'year_to' = {s.year_from}–{s.year_to} must satisfy "
-            f"{years[0]} ≤ year_from ≤ year_to ≤ {years[-1]} (the years of panel {s.panel!r})"
-        )
+    adjusted: list[tuple[str, dict[str, Any]]] = []
+    known.update(panelfit.fit_years(s, panel, adjusted))
+    known["grouping"] = panelfit.fit_grouping(s, panel, adjusted)
+    panelfit.check_weights_matrix(s, panel)
+    s = Settings(**known, extra=params)
     try:
         system = load_system(s.system)
     except NqpError as exc:
         raise ParameterError(f"parameter 'system' = {s.system!r}: {exc}") from None
     system.check_columns(panel.frame.columns, where=f"panel {s.panel!r}")
-    units = set(panel.frame["unit"])
-    focus = s.focus if s.focus in units else canonical_province(s.focus)
-    if focus is None or focus not in units:
+    focus = panelfit.find_focus(s.focus, panel)
+    if focus is None and s.focus != shared["focus"].default:
         raise ParameterError(
             f"parameter 'focus' = {s.focus!r} is not a unit of panel {s.panel!r}; "
             f"use e.g. {', '.join(panel.unit_names[:5])} …"
@@ -103,7 +111,9 @@ def check_settings(**params: Any) -> Settings:
             f"the index cannot be measured with weights={s.weights}, aggregate={s.aggregate}, normalise={s.normalise}, "
             f"scope={s.scope}, impute={s.impute} on years {s.year_from}–{s.year_to}: {exc}"
         ) from None
-    return Settings(**{**known, "focus": focus}, extra=params, prefit=prefit)
+    if focus is None:
+        focus = panelfit.default_focus(s.focus, panel, prefit, adjusted)
+    return Settings(**{**known, "focus": focus}, extra=params, prefit=prefit, adjusted=tuple(adjusted))
 
 
 def fitted_index(system: IndicatorSystem, panel: Panel, s: Settings):
@@ -154,17 +164,46 @@ class Report:
     def panel(self) -> Panel:
         """The panel restricted to the report's years (missing cells not yet filled)."""
         s = self.settings
-        return _open_panel(s.panel).select(years=(s.year_from, s.year_to))
+        return _open_panel(s.panel, s.panel_meta).select(years=(s.year_from, s.year_to))
+
+    @property
+    def meta(self):
+        """What the panel says about itself (:class:`~nqp_lib.data.panelmeta.PanelMeta`): names, groupings,
+        citation, weights."""
+        from nqp_lib.data.panelmeta import PanelMeta
+
+        return self.panel.meta if self.panel.meta is not None else PanelMeta(unit_kind=self.panel.unit_kind)
+
+    @property
+    def grouping(self):
+        """The report's :class:`~nqp_lib.data.panelmeta.Grouping`, or None when the panel has none (views
+        that need groups then show :func:`~nqp_lib.report.views.common.grouping_note` instead)."""
+        return self.meta.grouping(self.settings.grouping) if self.settings.grouping else None
 
     @cached_property
     def regions(self) -> pd.DataFrame:
-        """Regions table with display columns in the report language: name, abbr, group."""
-        r = load_regions().rename(columns={"name_zh": "unit"})
-        r["name"] = r["unit"] if self.lang == "zh" else r["name_en"]
-        r["abbr"] = r["abbr_zh"] if self.lang == "zh" else r["iso"]
-        g = self.settings.grouping
-        r["group"] = r[f"{g}_zh"] if self.lang == "zh" else r[g]
-        return r
+        """One row per unit with display columns in the report language: ``unit``, ``name``, ``abbr``,
+        ``group`` (the label of its group under the report's grouping; "All" without one), and the tile
+        position (``tile_row``, ``tile_col``; 0 for units without a tile layout)."""
+        from nqp_lib.report.panelfit import unit_table
+
+        return unit_table(self)
+
+    def weights(self):
+        """The spatial weights the views should use (:class:`~nqp_lib.disparity.weights.SpatialWeights`
+        over the report's scored units), or None: ``weights_matrix`` when given, else the panel's own
+        (its sidecar's ``weights``), else the provinces' contiguity for a provincial panel."""
+        from nqp_lib.report.panelfit import report_weights
+
+        return self.memo("spatial_weights", lambda: report_weights(self))
+
+    def defaults_note(self) -> str | None:
+        """One sentence per default the panel did not fit and what was used instead, or None."""
+        if not self.settings.adjusted:
+            return None
+        from nqp_lib.report.panelfit import adjusted_text
+
+        return " ".join(adjusted_text(self, key, values) for key, values in self.settings.adjusted)
 
     @property
     def excluded_units(self) -> list[str]:
@@ -182,17 +221,18 @@ class Report:
     @cached_property
     def is_provincial(self) -> bool:
         """True when every unit is one of the 31 provinces (tile maps and contiguity apply)."""
-        return set(self.panel.frame["unit"]) <= set(self.regions["unit"])
+        return set(self.panel.frame["unit"]) <= set(load_regions()["name_zh"])
 
     def with_regions(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Join display names, groups and tile positions onto a frame keyed by ``unit``."""
         cols = ["unit", "name", "abbr", "group", "tile_row", "tile_col"]
-        if not set(frame["unit"]) <= set(self.regions["unit"]):
-            extra = frame[["unit"]].drop_duplicates().assign(name=lambda f: f["unit"], abbr=lambda f: f["unit"],
-                                                               group="—", tile_row=0, tile_col=0)
-            table = pd.concat([self.regions[cols], extra[~extra["unit"].isin(self.regions["unit"])]])
-        else:
-            table = self.regions[cols]
+        table = self.regions[cols]
+        missing = frame[["unit"]].drop_duplicates()
+        missing = missing[~missing["unit"].isin(table["unit"])]
+        if len(missing):
+            extra = missing.assign(name=missing["unit"], abbr=missing["unit"], group=self.t("no_group"),
+                                   tile_row=0, tile_col=0)
+            table = pd.concat([table, extra])
         return frame.merge(table, on="unit", how="left")
 
     @cached_property
@@ -209,7 +249,25 @@ class Report:
 
     # ---------------------------------------------------------------- text
     def t(self, key: str, **values: Any) -> str:
-        return labels.t(key, self.lang, **values)
+        """A UI label in the report's language; ``{unit}``/``{units}`` (``{Unit}``/``{Units}`` capitalised)
+        are the panel's nouns and ``{group}``/``{Group}`` the grouping's name, unless ``values`` give them."""
+        text = labels.t(key, self.lang)
+        if "{" not in text:
+            return text
+        fill = _Fill(self._label_words(), **values)
+        return text.format_map(fill)
+
+    def _label_words(self) -> dict[str, str]:
+        words = self.__dict__.get("_words")
+        if words is None:
+            one, many = self.noun(), self.noun(plural=True)
+            g = self.grouping
+            group = g.label(self.lang) if g is not None else labels.t("no_group", self.lang)
+            cap = (lambda w: w[:1].upper() + w[1:]) if self.lang != "zh" else (lambda w: w)
+            words = {"unit": one, "units": many, "Unit": cap(one), "Units": cap(many), "group": group,
+                     "Group": cap(group)}
+            self.__dict__["_words"] = words
+        return words
 
     def text(self, key: str, **values: Any) -> str:
         """A block of this section's prose (``text/<lang>/<section>.md``, see :mod:`nqp_lib.report.prose`)
@@ -225,6 +283,9 @@ class Report:
                  for kind in ("elements", "features", "conditions", "recommendations")}
         return {**self.settings.as_dict(), **words, "unit_kind": self.unit_kind,
                 "unit_noun": self.noun(), "units_noun": self.noun(plural=True),
+                "is_provincial_weights": self.is_provincial and not self.settings.weights_matrix
+                and self.meta.weights is None,
+                "grouping_name": self.grouping.label(self.lang) if self.grouping is not None else "",
                 "section_title": lambda name: prose.blocks(name, self.lang)["nav"]}
 
     @property
@@ -240,6 +301,7 @@ class Report:
         return noun(self.unit_kind, self.lang, plural, getattr(self.panel, "unit_nouns", None))
 
     def name_of(self, unit: str) -> str:
+        """A unit's display name in the report language (the panel's metadata; the key without one)."""
         row = self.regions[self.regions["unit"] == unit]
         return str(row["name"].iat[0]) if len(row) else unit
 
@@ -310,6 +372,16 @@ class Report:
         display({PROVENANCE_MIME: self.provenance(), "text/plain": ""}, raw=True)
 
 
+class _Fill(dict):
+    """Placeholder values for :meth:`Report.t`; an unknown ``{name}`` stays as written."""
+
+    def __init__(self, words: dict[str, str], **values: Any):
+        super().__init__({**words, **values})
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
 def setup(section: str, namespace: dict[str, Any] | None = None, **params: Any) -> Report:
     """Validate a section's parameters, configure charts for this kernel, and return its :class:`Report`.
 
@@ -331,4 +403,7 @@ def setup(section: str, namespace: dict[str, Any] | None = None, **params: Any) 
     charts.enable_theme()
     os.environ.setdefault("NQP_SECTION", section)
     report = Report(section, settings)
+    note = report.defaults_note()
+    if note:  # the page says which defaults the panel replaced
+        report.note(note)
     return report

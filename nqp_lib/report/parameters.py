@@ -219,13 +219,6 @@ def _parse_weights(value: str) -> str:
     return weights_spec(value)
 
 
-@cache
-def _groupings() -> tuple[str, ...]:
-    from nqp_lib.data.regions import GROUPINGS
-
-    return tuple(GROUPINGS)
-
-
 # ---------------------------------------------------------------------- the declarations
 
 #: The parameters every section takes, in the order of the notebooks' parameters cells.
@@ -233,9 +226,14 @@ SHARED: tuple[Parameter, ...] = (
     Parameter("lang", "str", "zh", "language of text and chart labels", choices_from=_languages),
     Parameter("system", "str", "three_elements", "indicator system: a shipped name or a YAML path",
               allowed="the name of a system in `data/systems/`, or a YAML path"),
-    Parameter("panel", "str", "provincial", "the panel: 'provincial' (shipped) or a CSV/XLSX path of your own",
-              allowed="`provincial`, or a CSV/XLSX path (see `nqp check-data`)"),
-    Parameter("year_from", "int", 2012, "first year analysed", allowed="a year the panel covers (2011–2023 shipped)"),
+    Parameter("panel", "str", "provincial",
+              "the panel: 'provincial' or 'international' (shipped) or a CSV/XLSX path of your own",
+              allowed="`provincial`, `international` (G20 and OECD economies, WDI), or a CSV/XLSX path "
+                      "(see `nqp check-data`)"),
+    Parameter("panel_meta", "str", "", "the panel's metadata file (default: <panel>.meta.yaml beside it, if any)",
+              allowed="empty, or a YAML path (see *Bring your own data*)"),
+    Parameter("year_from", "int", 2012, "first year analysed",
+              allowed="a year the panel covers (provincial 2011–2023, international 2000–2023)"),
     Parameter("year_to", "int", 2023, "last year analysed", allowed="a year the panel covers, ≥ `year_from`"),
     Parameter("weights", "str", "entropy", "weighting method; several joined with + are averaged",
               allowed="`fixed` needs `weight:` entries in the system file", choices_from=engine_choices("weights"),
@@ -246,10 +244,14 @@ SHARED: tuple[Parameter, ...] = (
     Parameter("normalise", "str", "minmax", "normalisation of the indicators", choices_from=engine_choices("normalise")),
     Parameter("impute", "str", "linear_nearest", "filling of missing cells (every filled cell is flagged)",
               choices_from=engine_choices("impute")),
-    Parameter("grouping", "str", "region4", "regional grouping: NBS four regions or the three belts",
-              choices_from=_groupings),
-    Parameter("focus", "str", "广东", "focus unit: a province's Chinese or English name or GB/T 2260 code",
-              allowed="a unit of the panel; provinces in Chinese, English or as a GB/T 2260 code"),
+    Parameter("grouping", "str", "region4", "grouping of the units: a grouping column of the panel, or none",
+              allowed="a grouping column of the panel (shipped provincial: `region4`, `belt3`; international: "
+                      "`income_group`, `g20`, `oecd`), or `none`; the default falls back to the panel's first"),
+    Parameter("weights_matrix", "str", "", "spatial weights file (CSV matrix or edge list); default: the panel's own",
+              allowed="empty (the panel's weights; provincial contiguity for provinces), or a CSV path"),
+    Parameter("focus", "str", "广东", "focus unit: a unit's key or display name (provinces also by GB/T 2260 code)",
+              allowed="a unit of the panel; provinces in Chinese, English or as a GB/T 2260 code; the default falls "
+                      "back to the panel's own focus or its top scorer"),
     Parameter("seed", "int", 20240701, "random seed (Monte Carlo draws, permutation tests)", minimum=0),
 )
 

@@ -121,3 +121,21 @@ def group_order(ctx: Report) -> list[str]:
     present = list(dict.fromkeys(ctx.scores["group"].dropna().astype(str)))
     known = [g for g in dict.fromkeys(ctx.regions["group"].astype(str)) if g in present]
     return known + sorted(g for g in present if g not in known)
+
+
+def grouping_note(ctx: Report) -> str | None:
+    """Why results that compare groups (Dagum's decomposition, group counts) are not shown, or None when the
+    report has a grouping with at least two groups: the panel has no grouping column, or the chosen one puts
+    every scored unit in one group. Views return this note instead of a degenerate result."""
+    if ctx.grouping is None:
+        return ctx.t("grouping_none")
+    scored = ctx.scores.dropna(subset=["score"])
+    if scored["group"].nunique() < 2:
+        return ctx.t("grouping_single")
+    return None
+
+
+def weights_note(ctx: Report) -> str | None:
+    """Why spatial measures (Moran's I, LISA, spatial Markov) are not shown, or None when the report has
+    spatial weights (:meth:`~nqp_lib.report.context.Report.weights`)."""
+    return ctx.t("spatial_provinces_only") if ctx.weights() is None else None

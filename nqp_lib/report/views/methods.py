@@ -13,12 +13,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from nqp_lib import charts
 from nqp_lib.charts import ChartText
 from nqp_lib.measure.weights import data_weighters
-from nqp_lib.report.views.common import dimension_labels, index_text
+from nqp_lib.report.views.common import dimension_labels, grouping_note, index_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from nqp_lib.report.context import Report
@@ -142,36 +143,29 @@ def sigma(ctx: Report):
     return ctx.memo("sigma", lambda: sigma_convergence(s["score"], s["year"]))
 
 
-def contiguity(ctx: Report) -> pd.DataFrame | None:
-    """The binary contiguity of the report's units (None unless they are provinces)."""
-    if not ctx.is_provincial:
-        return None
-    from nqp_lib.data.regions import contiguity_matrix
-
-    units = list(dict.fromkeys(_scored(ctx)["unit"]))
-    return contiguity_matrix().loc[units, units]
-
-
 def moran(ctx: Report):
-    """Global Moran's I and LISA by year on contiguity weights with the report's seed
-    (:func:`nqp_lib.disparity.moran_by_period`); None when the units have no contiguity matrix."""
-    from nqp_lib.disparity import moran_by_period, spatial_weights
+    """Global Moran's I and LISA by year on the report's spatial weights (:meth:`Report.weights`: the
+    ``weights_matrix`` parameter, the panel's own, or provincial contiguity) with the report's seed
+    (:func:`nqp_lib.disparity.moran_by_period`); None when the panel has no weights."""
+    from nqp_lib.disparity import moran_by_period
 
-    w = contiguity(ctx)
+    w = ctx.weights()
     if w is None:
         return None
     s = _scored(ctx)
-    return ctx.memo("moran", lambda: moran_by_period(s["score"], s["unit"], s["year"], spatial_weights(w),
-                                                     seed=ctx.settings.seed))
+    s = s[s["unit"].isin(set(w.labels))]
+    return ctx.memo("moran", lambda: moran_by_period(s["score"], s["unit"], s["year"], w, seed=ctx.settings.seed))
 
 
 def single_neighbour_links(ctx: Report) -> list[tuple[str, str]]:
-    """``(unit, its only neighbour)`` for each unit with a single neighbour in the contiguity matrix
-    (the island of Hainan is linked to Guangdong), by display name."""
-    w = contiguity(ctx)
+    """``(unit, its only neighbour)`` for each unit with a single neighbour in the report's weights
+    (on the provinces' contiguity, the island of Hainan is linked to Guangdong), by display name."""
+    w = ctx.weights()
     if w is None:
         return []
-    return [(ctx.name_of(u), ctx.name_of(str(row[row > 0].index[0]))) for u, row in w.iterrows() if row.sum() == 1]
+    m = w.raw.tocsr()
+    return [(ctx.name_of(str(w.labels[i])), ctx.name_of(str(w.labels[m.indices[m.indptr[i]]])))
+            for i in np.flatnonzero(np.diff(m.indptr) == 1)]
 
 
 # ----------------------------------------------------------------------------------------- charts and tables
@@ -189,7 +183,9 @@ def inequality_lines(ctx: Report) -> alt.Chart:
                         text=index_text(ctx, ctx.t("inequality_title"), ctx.t("inequality_unit")))
 
 
-def dagum_shares(ctx: Report) -> alt.Chart:
+def dagum_shares(ctx: Report) -> alt.Chart | str:
+    if grouping_note(ctx):
+        return grouping_note(ctx)
     s = dagum(ctx).summary
     names = {"G_w": ctx.t("dagum_within"), "G_nb": ctx.t("dagum_between"), "G_t": ctx.t("dagum_trans")}
     long = s.melt(id_vars=["period"], value_vars=list(names), var_name="part", value_name="value")
@@ -199,7 +195,9 @@ def dagum_shares(ctx: Report) -> alt.Chart:
                                  text=index_text(ctx, ctx.t("dagum_title"), ctx.t("share_of_gini")))
 
 
-def dagum_table(ctx: Report) -> pd.DataFrame:
+def dagum_table(ctx: Report) -> pd.DataFrame | str:
+    if grouping_note(ctx):
+        return grouping_note(ctx)
     s = dagum(ctx).summary
     cols = ["G", "G_w", "G_nb", "G_t", "share_w", "share_nb", "share_t"]
     return _headed(ctx, s[["period", *cols, "group_order"]], cols).rename(columns={"group_order": ctx.t("group_order")})
@@ -255,6 +253,8 @@ def lisa_map(ctx: Report) -> alt.LayerChart | str:
     result = moran(ctx)
     if result is None:
         return ctx.t("spatial_provinces_only")
+    if not ctx.is_provincial:
+        return ctx.t("provinces_only")
     loc = ctx.with_regions(result.local.rename(columns={"period": "year"}))
     title = ctx.t("lisa_title", alpha=f"{result.options['alpha'] * 100:g}%")
     return charts.category_map(loc, "cluster", key="lisa", lang=ctx.lang, tiles=ctx.regions,
