@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from nqp_lib.data.panel import Panel
-from nqp_lib.data.userpanel import add_decimal_option, open_panel
+from nqp_lib.data.userpanel import add_decimal_option, add_meta_option, open_panel
 from nqp_lib.errors import DataError
 from nqp_lib.systems import IndicatorSystem, load_system
 
@@ -90,6 +90,11 @@ class DataCheck:
         ]
         for p in self.panel.provenance:
             lines.append(f"        source {p.resource}: {p.path} ({p.rows} rows, sha256 {p.short_hash})")
+        meta = self.panel.meta
+        if meta is not None:
+            lines.append(f"Metadata: {meta.source if meta.source else 'no sidecar file — inferred from the panel'}")
+            lines += [f"        {line}" for line in meta.describe()]
+            lines += [f"        inferred: {note}" if meta.source is None else f"        note: {note}" for note in meta.notes]
         if self.system is not None:
             s = self.system
             lines.append(
@@ -248,7 +253,7 @@ def run(args: argparse.Namespace) -> int:
     sheet = int(args.sheet) if str(args.sheet).isdigit() else args.sheet
     try:
         check = check_data(args.path, args.system, unit_col=args.unit, year_col=args.year, sheet=sheet,
-                           decimal=args.decimal)
+                           decimal=args.decimal, meta=args.meta)
     except DataError as exc:
         raise DataError(f"{exc}\n\nThe panel was not checked further; fix the problems above and run again.") from None
     print(check.render())
@@ -282,6 +287,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--unit", default=None, help="name of the unit column (default: recognised by name)")
     p.add_argument("--year", default=None, help="name of the year column (default: recognised by name)")
     p.add_argument("--sheet", default=0, help="XLSX sheet name or index (default: the first)")
+    add_meta_option(p)
     add_decimal_option(p)
     p.set_defaults(func=run)
 

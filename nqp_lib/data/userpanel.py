@@ -192,6 +192,18 @@ def _find(columns: list[str], names: tuple[str, ...], given: str | None, what: s
     )
 
 
+def _unit_among_candidates(f: pd.DataFrame, cols: list[str], found: str, given: str | None) -> str:
+    """When several columns have unit-like names (``city`` and ``province`` in a city panel), the key is the
+    one with the most distinct values; the others describe the units (groupings)."""
+    if given is not None:
+        return found
+    lower = {n.lower() for n in UNIT_NAMES}
+    candidates = [c for c in cols if c.lower() in lower]
+    if len(candidates) < 2:
+        return found
+    return max(candidates, key=lambda c: (f[c].nunique(), c == found))
+
+
 def _decimal(forms: dict[str, CellForms], raw: RawTable, declared: str | None, declared_by: str,
              notes: list[str]) -> str:
     """The file's decimal mark (see :mod:`nqp_lib.data.numbers`), noted when any cell uses a separator."""
@@ -250,10 +262,15 @@ def read_panel(
     cols = [c for c in f.columns if c != "_line"]
     u = _find(cols, UNIT_NAMES, unit_col, "unit", raw.path)
     y = _find(cols, YEAR_NAMES, year_col, "year", raw.path)
+    unit_choice = _unit_among_candidates(f, cols, u, unit_col)
     lower = {c.lower() for c in cols}
     layout = "long" if any(n.lower() in lower for n in INDICATOR_NAMES) and any(n.lower() in lower for n in VALUE_NAMES) else "wide"
     problems = PanelProblems(src)
     notes: list[str] = [f"read as {layout} {raw.encoding}"]
+    if unit_choice != u:
+        notes.append(f"unit column {unit_choice!r} chosen over {u!r} (it has the most distinct values; "
+                     "name another with --unit)")
+        u = unit_choice
     line = f["_line"].to_numpy()
 
     # keys, with the file's line numbers
@@ -417,6 +434,15 @@ def _is_text(forms: CellForms) -> bool:
         if not (bad.any() and np.isnan(arr).all()):
             return False
     return True
+
+
+def add_meta_option(parser: Any) -> None:
+    """``--meta PATH``: the panel's metadata file (default: ``<panel>.meta.yaml`` beside it, if any)."""
+    parser.add_argument(
+        "--meta", default=None, metavar="PATH",
+        help="the panel's metadata file (unit kind, names, groupings, citation, licence, weights); default: "
+             "<panel stem>.meta.yaml beside the panel when it exists, else inferred",
+    )
 
 
 def add_decimal_option(parser: Any) -> None:

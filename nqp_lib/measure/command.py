@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from nqp_lib.data.userpanel import add_decimal_option
+from nqp_lib.data.userpanel import add_decimal_option, add_meta_option
 from nqp_lib.errors import DataError, MethodError
 from nqp_lib.io import write_atomic
 from nqp_lib.measure.index import CompositeIndex
@@ -56,8 +56,26 @@ def _open(spec: str, system: IndicatorSystem, **read_options: Any) -> Any:
     return open_panel(spec, columns=sorted(system.required_columns()), **read_options)
 
 
+def with_groups(frame: pd.DataFrame, panel: Any) -> pd.DataFrame:
+    """``frame`` (keyed by ``unit``) with the panel's grouping columns after ``unit`` — the user's own
+    columns travel to the outputs, so ``nqp disparity --group COL`` reads them directly."""
+    meta = getattr(panel, "meta", None)
+    if meta is None or not meta.groupings:
+        return frame
+    groups = meta.groups[["unit", *[c for c in meta.grouping_columns if c not in frame.columns]]]
+    out = frame.merge(groups, on="unit", how="left")
+    first = [c for c in frame.columns[: list(frame.columns).index("unit") + 1]]
+    added = [c for c in groups.columns if c != "unit"]
+    return out[[*first, *added, *[c for c in frame.columns if c not in first]]]
+
+
 def _add_index_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("panel", metavar="PANEL", help="'provincial' (the shipped panel) or a CSV/XLSX panel file")
+    p.add_argument("panel", metavar="PANEL",
+                   help="'provincial' or 'international' (the shipped panels) or a CSV/XLSX panel file")
+    p.add_argument("--unit", default=None, metavar="COL",
+                   help="name of the panel's unit (key) column (default: recognised by name: unit, province, city, "
+                        "county, country, 省份, 城市, 国家 …)")
+    add_meta_option(p)
     p.add_argument("--system", default="three_elements",
                    help="indicator system: a shipped name (three_elements, tech_green_digital) or a YAML path "
                         "(default: three_elements)")
@@ -96,13 +114,18 @@ def _index_options(args: argparse.Namespace) -> dict[str, Any]:
 
 def _fit(args: argparse.Namespace) -> tuple[CompositeIndex, Any]:
     system = load_system(args.system)
-    panel = _open(args.panel, system, decimal=args.decimal)
+    panel = _open(args.panel, system, decimal=args.decimal, meta=args.meta, unit_col=args.unit)
     index = CompositeIndex(system, **_index_options(args)).fit(panel)
     return index, panel
 
 
 def _panel_record(panel: Any, spec: str) -> dict[str, Any]:
-    return {"spec": spec, "name": getattr(panel, "name", spec)}
+    meta = getattr(panel, "meta", None)
+    record = {"spec": spec, "name": getattr(panel, "name", spec)}
+    if meta is not None:
+        record.update({"unit_kind": meta.unit_kind, "groupings": meta.grouping_columns,
+                       "metadata": str(meta.source) if meta.source else None, "citation": meta.citation})
+    return record
 
 
 def _print_summary(result: IndexResult, out: Path, files: list[str], notes: list[str]) -> None:
@@ -119,7 +142,7 @@ def run_measure(args: argparse.Namespace) -> int:
     index, panel = _fit(args)
     result = index.result_
     out = _out_dir(args.out)
-    _write_csv(result.scores, out / "scores.csv")
+    _write_csv(with_groups(result.scores, panel), out / "scores.csv")
     _write_csv(result.weights, out / "weights.csv")
     _write_csv(result.dimension_weights, out / "dimension_weights.csv")
     files = ["scores.csv", "weights.csv", "dimension_weights.csv"]
@@ -181,7 +204,7 @@ def run_uncertainty(args: argparse.Namespace) -> int:
         exclude_probability=args.exclude_probability, weight_noise=args.weight_noise,
     )
     out = _out_dir(args.out)
-    _write_csv(res.ranks, out / "ranks.csv")
+    _write_csv(with_groups(res.ranks, panel), out / "ranks.csv")
     _write_csv(res.sensitivity, out / "sensitivity.csv")
     _write_csv(res.sensitivity_by_unit, out / "sensitivity_by_unit.csv")
     _write_csv(res.design, out / "design.csv")
