@@ -164,7 +164,7 @@ def test_shipped_panel_with_shipped_systems(run_cli, tmp_path, system_name, shar
     assert r.code == 0, r.err
     scores = pd.read_csv(out / "scores.csv")
     dims = load_system(system_name).dimension_ids
-    assert list(scores.columns) == ["unit", "year", "score", "rank", *dims]
+    assert list(scores.columns) == ["unit", "year", "score", "rank", *dims, "region4", "belt3"]  # groupings kept
     assert len(scores) == 30 * 13 and scores["score"].notna().all()
     options = json.loads((out / "options.json").read_text(encoding="utf-8"))
     assert options["imputation"]["imputed_cells"] > 0 and options["exclude_units"] == ["西藏"]

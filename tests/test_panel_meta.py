@@ -262,7 +262,7 @@ def test_measure_keeps_grouping_columns_and_disparity_reads_them(tmp_path, run_c
     res = run_cli("measure", p, "--system", tmp_path / "tiny.yaml", "--out", out)
     assert res.code == 0, res.err
     scores = pd.read_csv(out / "scores.csv")
-    assert list(scores.columns[:3]) == ["unit", "bloc", "year"]
+    assert list(scores.columns[:4]) == ["unit", "year", "score", "rank"] and scores.columns[-1] == "bloc"
     assert dict(zip(scores["unit"], scores["bloc"])) == BLOC
     d = run_cli("disparity", out / "scores.csv", "--value", "score", "--group", "bloc", "--out", tmp_path / "d",
                 "--measures", "dagum")

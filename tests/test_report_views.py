@@ -20,7 +20,7 @@ NOT_VIEWS = {"dimension_labels", "words", "computed_source", "values_source", "s
              "excluded_names", "condition_names", "coupling", "obstacles", "inequality", "dagum",
              "density", "markov", "convergence", "sigma", "contiguity", "moran", "single_neighbour_links",
              "weights_by_method", "indicator_long", "rank_uncertainty", "draws_of", "condition_results", "heading",
-             "status", "panel_values", "ends", "enterprise_data"}
+             "status", "panel_values", "ends", "enterprise_data", "grouping_note", "weights_note"}
 #: section-02 views of one formation condition
 NEEDS_CONDITION = {"condition_table", "national_chart", "peers_chart", "standing_table", "provincial_chart", "claims_table"}
 
@@ -107,17 +107,17 @@ def test_methods_tables_are_headed_in_the_reports_language_and_keep_the_librarys
     dag = methods.dagum_table(zh).set_index("年份")
     summary = methods.dagum(zh).summary.set_index("period")
     assert dag.loc[2023, "总体基尼系数 G"] == summary.loc[2023, "G"]
-    parts = dag[["地区内 G_w", "地区间净值 G_nb", "超变密度 G_t"]].sum(axis=1)  # Dagum identity survives relabelling
+    parts = dag[["组内 G_w", "组间净值 G_nb", "超变密度 G_t"]].sum(axis=1)  # Dagum identity survives relabelling
     assert parts.to_numpy() == pytest.approx(dag["总体基尼系数 G"].to_numpy(), abs=1e-12)
     conv = methods.convergence_table(zh)
-    assert conv["模型"].tolist() == ["绝对β收敛", "条件β收敛"] and conv["固定效应"].tolist() == ["无", "地区+年份"]
+    assert conv["模型"].tolist() == ["绝对β收敛", "条件β收敛"] and conv["固定效应"].tolist() == ["无", "省份+年份"]
     assert list(methods.moran_table(zh).columns)[:2] == ["年份", "莫兰指数 I"]
     assert "峰数" in methods.density_table(zh).columns
     sens = methods.sensitivity_table(zh, 60)
     assert set(sens["方法选择"]) == {"权重随机扰动", "标准化方法", "加总方法", "剔除单个指标", "赋权方法", "零值处理"}
     en = setup("methods", lang="en")
     assert list(methods.convergence_table(en).columns) == [
-        "Model", "Fixed effects", "β", "Standard error (clustered by unit)", "p-value (clustered by unit)",
+        "Model", "Fixed effects", "β", "Standard error (clustered by province)", "p-value (clustered by province)",
         "Speed of convergence", "Half-life (years)", "Observations"]
 
 
@@ -151,3 +151,12 @@ def test_chart_sources_come_from_the_panel_actually_used(tmp_path):
 
     assert source_line(Two(), "en") == "nqp computation from World Bank (2024), WDI"  # no repeats
     assert source_line(Two(), "zh", computed=False) == "World Bank (2024), WDI"
+
+
+def test_grouping_and_weights_notes_are_none_on_the_shipped_panel_and_say_why_otherwise():
+    ctx = setup("methods", lang="en")
+    assert common.grouping_note(ctx) is None and common.weights_note(ctx) is None
+    assert ctx.weights().n == 31  # provincial contiguity is the default W
+    none = setup("methods", lang="en", grouping="none")
+    assert common.grouping_note(none) == none.t("grouping_none")
+    assert methods.dagum_shares(none) == none.t("grouping_none")

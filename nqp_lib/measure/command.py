@@ -1,6 +1,7 @@
 """``nqp measure`` and ``nqp uncertainty``: the measurement engine from the command line.
 
-``nqp measure PANEL`` writes ``scores.csv`` (unit, year, score, rank, one column per dimension),
+``nqp measure PANEL`` writes ``scores.csv`` (unit, year, score, rank, one column per dimension, then the
+panel's grouping columns),
 ``weights.csv`` (scope, indicator, dimension, each method's weight, within-dimension weight, dimension weight,
 final weight), ``dimension_weights.csv``, ``coupling.csv`` (coupling C, development T, coordination D and its
 grade among the dimensions, :func:`~nqp_lib.measure.diagnose.coupling_coordination`; left out with a note
@@ -57,16 +58,13 @@ def _open(spec: str, system: IndicatorSystem, **read_options: Any) -> Any:
 
 
 def with_groups(frame: pd.DataFrame, panel: Any) -> pd.DataFrame:
-    """``frame`` (keyed by ``unit``) with the panel's grouping columns after ``unit`` — the user's own
+    """``frame`` (keyed by ``unit``) with the panel's grouping columns last — the user's own
     columns travel to the outputs, so ``nqp disparity --group COL`` reads them directly."""
     meta = getattr(panel, "meta", None)
     if meta is None or not meta.groupings:
         return frame
     groups = meta.groups[["unit", *[c for c in meta.grouping_columns if c not in frame.columns]]]
-    out = frame.merge(groups, on="unit", how="left")
-    first = [c for c in frame.columns[: list(frame.columns).index("unit") + 1]]
-    added = [c for c in groups.columns if c != "unit"]
-    return out[[*first, *added, *[c for c in frame.columns if c not in first]]]
+    return frame.merge(groups, on="unit", how="left")
 
 
 def _add_index_options(p: argparse.ArgumentParser) -> None:
