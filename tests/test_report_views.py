@@ -156,7 +156,8 @@ def test_chart_sources_come_from_the_panel_actually_used(tmp_path):
 def test_grouping_and_weights_notes_are_none_on_the_shipped_panel_and_say_why_otherwise():
     ctx = setup("methods", lang="en")
     assert common.grouping_note(ctx) is None and common.weights_note(ctx) is None
-    assert ctx.weights().n == 31  # provincial contiguity is the default W
+    # provincial contiguity is the default W, over the scored units (Tibet is left out by exclude_units=auto)
+    assert ctx.weights().n == 30 and "西藏" not in ctx.weights().labels and ctx.excluded_units == ["西藏"]
     none = setup("methods", lang="en", grouping="none")
     assert common.grouping_note(none) == none.t("grouping_none")
     assert methods.dagum_shares(none) == none.t("grouping_none")
