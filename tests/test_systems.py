@@ -13,8 +13,19 @@ from nqp_lib.formula import evaluate as evaluate_formula
 from nqp_lib.systems import CONDITIONS, FEATURES, load_system, shipped_systems, system_from_dict
 
 
-def test_shipped_systems_are_the_two_promised():
-    assert shipped_systems() == ["tech_green_digital", "three_elements"]
+def test_shipped_systems_are_the_three_promised():
+    # two for the provincial panel, one for the international panel (panel=international)
+    assert shipped_systems() == ["international", "tech_green_digital", "three_elements"]
+
+
+def test_international_system_fits_the_international_panel_and_uses_the_three_elements():
+    from nqp_lib.data.userpanel import open_panel
+
+    s = load_system("international")
+    assert [d.id for d in s.dimensions] == ["laborers", "objects", "means"]
+    s.check_columns(open_panel("international").frame.columns, where="international panel")
+    assert {i.id for i in s.indicators if i.direction < 0} == {"energy_intensity"}
+    assert {f for i in s.indicators for f in i.features} == set(FEATURES)
 
 
 def test_three_elements_structure():

@@ -19,6 +19,8 @@ A user panel ``my.csv`` may come with a sidecar ``my.meta.yaml`` beside it (or o
 
 Paths in a sidecar are relative to the sidecar. Every key is optional; an unknown key, a wrong type or a
 grouping column the panel does not have is refused with the file and key named (:class:`DataError`, exit 2).
+The file is read through :mod:`nqp_lib.safe_yaml` (UTF-8, bounded aliases and nesting) and may have at most
+:data:`MAX_SIDECAR_BYTES` bytes.
 
 Without a sidecar, nqp infers what it can and says so in :attr:`PanelMeta.notes`: the kind from the key
 column's name (:mod:`nqp_lib.data.unitkind`), display names from ``name_zh``/``name_en`` columns, and grouping
@@ -34,6 +36,7 @@ from typing import Any
 
 import pandas as pd
 
+from nqp_lib import safe_yaml
 from nqp_lib.data.unitkind import check_kind
 from nqp_lib.errors import DataError, NqpError
 
@@ -131,25 +134,6 @@ class PanelMeta:
 # ---------------------------------------------------------------------------------------------- the sidecar
 
 
-def _safe_load(text: str, where: str) -> Any:
-    """YAML through the project's bounded loader when present, else ``yaml.safe_load`` (the size is
-    bounded before parsing)."""
-    try:
-        from nqp_lib import safe_yaml  # type: ignore[attr-defined]
-
-        loader = getattr(safe_yaml, "safe_load", None) or getattr(safe_yaml, "load")
-    except (ImportError, AttributeError):
-        import yaml
-
-        loader = yaml.safe_load
-    try:
-        return loader(text)
-    except NqpError as exc:
-        raise DataError(f"{where}: {exc}") from None
-    except Exception as exc:  # yaml.YAMLError and the bounded loader's own refusals
-        raise DataError(f"{where}: not valid YAML ({type(exc).__name__}: {exc})") from None
-
-
 def sidecar_for(panel_path: str | Path) -> Path | None:
     """``my.meta.yaml`` (or ``.yml``) beside ``my.csv``, if it exists."""
     p = Path(panel_path)
@@ -168,11 +152,8 @@ def read_sidecar(path: str | Path) -> dict[str, Any]:
     size = p.stat().st_size
     if size > MAX_SIDECAR_BYTES:
         raise DataError(f"{p}: {size:,} bytes; a panel metadata file may have at most {MAX_SIDECAR_BYTES:,}")
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{p}: not UTF-8 text ({exc})") from None
-    data = _safe_load(text, str(p))
+    what = "panel metadata file"
+    data = safe_yaml.loads(safe_yaml.read_text(p, what, DataError, MAX_SIDECAR_BYTES), str(p), what, DataError)
     if data is None:
         return {}
     if not isinstance(data, dict):

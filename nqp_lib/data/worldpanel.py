@@ -26,7 +26,8 @@ from nqp_lib.data import readers
 from nqp_lib.data.economies import INCOME_GROUPS, economies
 from nqp_lib.data.panel import ColumnInfo, Panel
 from nqp_lib.data.panelmeta import Grouping, PanelMeta
-from nqp_lib.systems import evaluate_formula
+from nqp_lib.errors import DataError
+from nqp_lib import formula
 
 YEARS = (2000, 2023)
 
@@ -110,8 +111,8 @@ def _assemble(stamps: tuple) -> Panel:
     net.index.names = ["unit", "year"]
     wide[INTERNET[0]] = net[~net.index.duplicated()].reindex(grid)
     wide = wide.reset_index()
-    for col, formula, *_ in DERIVED:
-        wide[col] = evaluate_formula(formula, wide, f"international panel column {col}")
+    for col, expression, *_ in DERIVED:
+        wide[col] = formula.evaluate(expression, wide, label=f"international panel column {col}", error=DataError)
     order = ["unit", "year", *[c for c, *_ in WDI_COLUMNS], INTERNET[0], *[c for c, *_ in DERIVED]]
     frame = wide[order].copy()
     frame.columns.name = None
@@ -119,7 +120,7 @@ def _assemble(stamps: tuple) -> Panel:
     frame["year"] = frame["year"].astype(int)
     columns = {c: ColumnInfo(c, unit, zh, en, "wdi_long", code) for c, code, unit, zh, en in WDI_COLUMNS}
     columns[INTERNET[0]] = ColumnInfo(INTERNET[0], INTERNET[1], INTERNET[2], INTERNET[3], "owid_internet", "")
-    columns.update({c: ColumnInfo(c, unit, zh, en, "derived", formula) for c, formula, unit, zh, en in DERIVED})
+    columns.update({c: ColumnInfo(c, unit, zh, en, "derived", expr) for c, expr, unit, zh, en in DERIVED})
     meta = international_meta(p_wdi.citation, p_wdi.licence)
     notes = [
         "resident patent applications (IP.PAT.RESD) end in 2021; secure internet servers start in 2010; "
