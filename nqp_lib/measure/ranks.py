@@ -30,11 +30,14 @@ def min_ranks_descending(values: np.ndarray) -> np.ndarray:
     column = a.ndim == 1
     if column:
         a = a[:, None]
-    order = np.argsort(a, axis=0, kind="stable")
-    s = np.take_along_axis(a, order, axis=0)
+    # work on the transpose, one contiguous row per column of ``values``: sorting and scattering along
+    # strided columns is several times slower on a batch of thousands of units × a thousand draws
+    t = np.ascontiguousarray(a.T)
+    order = np.argsort(t, axis=1)  # the order among ties does not matter: they all get their run's rank
+    s = np.take_along_axis(t, order, axis=1)
     starts = np.zeros(s.shape, dtype=np.int64)
-    starts[1:] = np.where(s[1:] != s[:-1], np.arange(1, s.shape[0])[:, None], 0)
-    run_rank = np.maximum.accumulate(starts, axis=0) + 1
+    starts[:, 1:] = np.where(s[:, 1:] != s[:, :-1], np.arange(1, s.shape[1])[None, :], 0)
+    run_rank = np.maximum.accumulate(starts, axis=1) + 1
     ranks = np.empty_like(run_rank)
-    np.put_along_axis(ranks, order, run_rank, axis=0)
-    return ranks[:, 0] if column else ranks
+    np.put_along_axis(ranks, order, run_rank, axis=1)
+    return ranks[0] if column else ranks.T

@@ -153,24 +153,75 @@ def _levels(name: str, given: Sequence[str] | str | None, default: Sequence[str]
     return levels
 
 
-def _ss_first_order(r: np.ndarray, labels: np.ndarray, n_levels: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Between-level and total sums of squares of each row of ``r`` (n × D) over the draws' ``labels``.
+def _ss_first_order(
+    r: np.ndarray, factors: Sequence[tuple[np.ndarray, int]], mean: np.ndarray, sst: np.ndarray
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Between-level and total sums of squares of each row of ``r`` (n × D, ranks of any numeric type) over
+    the draws' levels of each factor (``factors``: the level of every draw, number of levels).
 
-    Returns (SS_B, SS_T, (L−1)·MS_W) per row, with L the number of levels actually drawn.
+    ``mean`` (n × 1) and ``sst`` (n,) are each row's mean and total sum of squares (:func:`_row_moments`).
+    Every factor's level sums come from one product of ``r`` with the stacked one-hot matrices of all
+    factors, a block of rows at a time: ``r`` is read once, not once per factor. Returns, per factor,
+    (SS_B, SS_T, (L−1)·MS_W) per row, with L the number of levels actually drawn.
     """
     D = r.shape[1]
-    onehot = np.zeros((D, n_levels))
-    onehot[np.arange(D), labels] = 1.0
-    counts = onehot.sum(axis=0)
-    used = counts > 0
-    onehot, counts = onehot[:, used], counts[used]
-    L = int(used.sum())
-    mean = r.mean(axis=1, keepdims=True)
-    cond = (r @ onehot) / counts
-    ssb = ((cond - mean) ** 2 * counts).sum(axis=1)
-    sst = ((r - mean) ** 2).sum(axis=1)
-    msw = (sst - ssb) / max(D - L, 1)
-    return ssb, sst, (L - 1) * msw
+    onehots, spans, start = [], [], 0
+    for labels, n_levels in factors:
+        onehot = np.zeros((D, n_levels))
+        onehot[np.arange(D), labels] = 1.0
+        counts = onehot.sum(axis=0)
+        used = counts > 0
+        onehots.append(onehot[:, used])
+        spans.append((start, start + int(used.sum()), counts[used]))
+        start += int(used.sum())
+    stacked = np.hstack(onehots)
+    sums = np.empty((r.shape[0], start))
+    for rows in _row_chunks(r.shape[0]):  # r may be integer ranks: cast block by block, never all at once
+        sums[rows] = r[rows].astype(float) @ stacked
+    out = []
+    for lo, hi, counts in spans:
+        L = hi - lo
+        cond = sums[:, lo:hi] / counts
+        ssb = ((cond - mean) ** 2 * counts).sum(axis=1)
+        msw = (sst - ssb) / max(D - L, 1)
+        out.append((ssb, sst, (L - 1) * msw))
+    return out
+
+
+#: Rows of an n × draws matrix processed at once by the row-wise statistics (bounds their temporaries to
+#: about 4,096 × draws × 8 bytes: 33 MB at 1,000 draws, whatever the panel's size).
+ROW_CHUNK = 4096
+
+
+def _row_chunks(n: int) -> list[slice]:
+    return [slice(i, min(i + ROW_CHUNK, n)) for i in range(0, n, ROW_CHUNK)]
+
+
+def _row_moments(r: np.ndarray, nominal: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, np.ndarray, float]:
+    """Per row of ``r`` (n × D, ranks of any numeric type): mean (n × 1), total sum of squares about it (n,), the 5th/50th/95th
+    percentiles (3 × n); over all cells: the total sum of squares and the mean |r − nominal|. Computed in
+    blocks of :data:`ROW_CHUNK` rows so no n × D temporary is made."""
+    n = r.shape[0]
+    mean = np.empty((n, 1))
+    sst = np.empty(n)
+    pct = np.empty((3, n))
+    abs_shift = 0.0
+    for rows in _row_chunks(n):
+        block = r[rows].astype(float)
+        mean[rows] = block.mean(axis=1, keepdims=True)
+        sst[rows] = ((block - mean[rows]) ** 2).sum(axis=1)
+        pct[:, rows] = np.percentile(block, [5, 50, 95], axis=1)
+        abs_shift += float(np.abs(block - nominal[rows, None]).sum())
+    return mean, sst, float(sst.sum()), pct, abs_shift / max(r.size, 1)
+
+
+def _points_only(sc):
+    """What :class:`~nqp_lib.measure.draws.DrawModels` keeps of a batch's scores: the TOPSIS points (the
+    scores themselves are in ``draw_scores``; keeping them again would double the memory)."""
+    from nqp_lib.measure.aggregate import BlockScores
+
+    return BlockScores(total=np.empty(0), dimensions=np.empty((0, 0, 0)), best=sc.best, worst=sc.worst,
+                       dimension_best=sc.dimension_best, dimension_worst=sc.dimension_worst)
 
 
 def uncertainty(
@@ -309,6 +360,7 @@ def uncertainty(
                             active=active, labels=a.indicators, dimension_labels=a.dimensions,
                             zeros=lambda v, zn=zn: handle_zeros(v, zn, opts.shift),
                         )
+                        cache[key].details.clear()  # each method's arrays (n × m for some): not needed here
                     except MethodError as exc:
                         cache[key] = exc
                 if isinstance(cache[key], MethodError):
@@ -364,14 +416,15 @@ def uncertainty(
             sc = score_block(xa, final[idx], within[idx], dimw[idx], dims, K, aggs[f_agg[d0]], opts.hierarchy,
                              with_dimensions=False)
             scores[np.ix_(rows, idx)] = sc.total
-            models.batches.append((b, idx, f_norm[d0], f_zero[d0], f_agg[d0], final[idx], within[idx], dimw[idx], sc))
+            models.batches.append((b, idx, f_norm[d0], f_zero[d0], f_agg[d0], final[idx], within[idx], dimw[idx],
+                                   _points_only(sc)))
     ranks = rank_within_years(scores, years)
 
     # statistics
     nominal = a.rank
-    rf = ranks.astype(float)
-    p05, med, p95 = np.percentile(rf, [5, 50, 95], axis=1)
-    shift = np.abs(rf - nominal[:, None])
+    rf = ranks  # int32; the statistics cast it to float a block of rows at a time (an n × D float copy is 360 MB
+    # for 3,000 units × 15 years × 1,000 draws)
+    row_mean, row_sst, tot, (p05, med, p95), mean_abs_shift = _row_moments(rf, nominal)
     factor_labels = {
         "normalise": (f_norm, len(norms)),
         "weights": (f_w, len(wts)),
@@ -379,24 +432,23 @@ def uncertainty(
         "zeros": (f_zero, len(zs)),
         "exclude": (f_ex + 1, m + 1),
     }
+    # weight noise: each weight's factor binned into quantile bins, indices summed
+    noise_cols = [noise[:, j] for j in range(m)] + ([dnoise[:, k] for k in range(K)] if hier else [])
+    noise_labels = [np.searchsorted(np.quantile(col, np.linspace(0, 1, NOISE_BINS + 1)[1:-1]), col)
+                    for col in noise_cols] if a_noise > 0 else []
+    first_order = _ss_first_order(rf, [*factor_labels.values(), *((lab, NOISE_BINS) for lab in noise_labels)],
+                                  row_mean, row_sst)
     by_unit: dict[str, np.ndarray] = {}
     rows_out = []
-    for name, (labels, L) in factor_labels.items():
-        ssb, sst, bias = _ss_first_order(rf, labels, L)
+    for (name, (labels, L)), (ssb, sst, bias) in zip(factor_labels.items(), first_order):
         by_unit[name] = np.where(sst > 0, np.clip((ssb - bias) / np.where(sst > 0, sst, 1.0), 0, None), 0.0)
         tot = sst.sum()
         rows_out.append((name, int(len(np.unique(labels))),
                          max(float((ssb - bias).sum() / tot), 0.0) if tot > 0 else 0.0,
                          float(ssb.sum() / tot) if tot > 0 else 0.0))
-    # weight noise: each weight's factor binned into quantile bins, indices summed
-    noise_cols = [noise[:, j] for j in range(m)] + ([dnoise[:, k] for k in range(K)] if hier else [])
     if a_noise > 0:
         eps_sum, eta_sum, unit_sum = 0.0, 0.0, np.zeros(n)
-        tot = ((rf - rf.mean(axis=1, keepdims=True)) ** 2).sum()
-        for col in noise_cols:
-            edges = np.quantile(col, np.linspace(0, 1, NOISE_BINS + 1)[1:-1])
-            labels = np.searchsorted(edges, col)
-            ssb, sst, bias = _ss_first_order(rf, labels, NOISE_BINS)
+        for ssb, sst, bias in first_order[len(factor_labels):]:
             unit_sum += np.where(sst > 0, np.clip((ssb - bias) / np.where(sst > 0, sst, 1.0), 0, None), 0.0)
             if tot > 0:
                 eps_sum += max(float((ssb - bias).sum() / tot), 0.0)
@@ -410,11 +462,12 @@ def uncertainty(
     sens = sens.sort_values("first_order", ascending=False, kind="stable").reset_index(drop=True)
     names = list(by_unit)
     stack = np.vstack([by_unit[k] for k in names]).T
-    moving = rf.std(axis=1) > 0
+    std_rank = np.sqrt(row_sst / D)
+    moving = std_rank > 0
     driver = np.where(moving, np.asarray(names, dtype=object)[stack.argmax(axis=1)], "none")
     ranks_df = pd.DataFrame({
         "unit": a.units, "year": a.years, "nominal_rank": nominal, "median_rank": med, "p05": p05, "p95": p95,
-        "mean_rank": rf.mean(axis=1), "std_rank": rf.std(axis=1), "nominal_score": a.total, "driver": driver,
+        "mean_rank": row_mean[:, 0], "std_rank": std_rank, "nominal_score": a.total, "driver": driver,
     })
     by_unit_df = pd.DataFrame({"unit": a.units, "year": a.years, **by_unit})
     design = pd.DataFrame({
@@ -436,6 +489,6 @@ def uncertainty(
     }
     return UncertaintyResult(
         ranks=ranks_df, sensitivity=sens, sensitivity_by_unit=by_unit_df, design=design, draw_ranks=ranks,
-        draw_scores=scores, mean_abs_shift=float(shift.mean()), options=options, notes=notes + list(res.notes),
+        draw_scores=scores, mean_abs_shift=mean_abs_shift, options=options, notes=notes + list(res.notes),
         models=models,
     )
