@@ -58,10 +58,30 @@ Settings = make_dataclass(
 )
 
 
+#: The user panel last read by this process, keyed by its path, size and modification time and its metadata.
+_READ: dict[tuple, Panel] = {}
+
+
 def _open_panel(spec: str, meta: str = "") -> Panel:
+    """The panel ``spec`` names; a user file is read once per process while it is unchanged
+    (:func:`check_settings` and :attr:`Report.panel` both need it, and a county-scale CSV takes seconds)."""
     from nqp_lib.data.userpanel import open_panel
 
-    return open_panel(spec, meta=meta or None)
+    def stamp(path: str) -> tuple:
+        try:
+            st = os.stat(path)
+        except (OSError, ValueError):
+            return (path,)
+        return (os.path.abspath(path), st.st_size, st.st_mtime_ns)
+
+    if not os.path.isfile(spec):  # a shipped panel (provincial, international) is cached where it is built
+        return open_panel(spec, meta=meta or None)
+    key = (stamp(spec), stamp(meta) if meta else ())
+    if key not in _READ:
+        panel = open_panel(spec, meta=meta or None)
+        _READ.clear()
+        _READ[key] = panel
+    return _READ[key]
 
 
 def check_settings(**params: Any) -> Settings:
