@@ -1,0 +1,165 @@
+"""Section 3 (pathways): its views in both languages, the numbers its sentences carry against the library's
+results and independent oracles, the explorer's grid against ``transform`` of a changed panel, and a panel
+of cities (one group, no contiguity) that builds with notes and no province wording."""
+
+from __future__ import annotations
+
+import re
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import pytest
+from pathways_fixtures import indicator_without_imputation, transform_oracle
+
+from nqp_lib.report.context import setup
+from nqp_lib.report.views import pathways
+
+CHARTS = ("focus_obstacle_lines", "group_obstacle_lines", "dagum_shares", "dagum_ginis", "density_chart",
+          "markov_chart", "spatial_markov_chart", "sigma_chart", "explorer_chart")
+TABLES = ("levers_table", "beta_table")
+YEAR_TABLES = ("focus_top_obstacles", "group_table", "main_obstacle_by_region")
+
+
+@pytest.fixture(scope="module", params=["zh", "en"])
+def ctx(request):
+    return setup("pathways", lang=request.param, year_from=2015, year_to=2023)
+
+
+@pytest.mark.parametrize("name", CHARTS)
+def test_every_chart_is_valid_named_and_sourced(ctx, name):
+    chart = getattr(pathways, name)(ctx)
+    assert isinstance(chart, alt.TopLevelMixin)
+    spec = chart.to_dict()  # validates against the Vega-Lite schema
+    text = str(spec)
+    assert ("Source" in text or "来源" in text) and ("Unit" in text or "单位" in text)
+    assert "param_" not in text  # every param named
+    assert "省份" not in text.replace("省份数", "") or ctx.lang == "zh"  # the unit noun comes from the panel
+
+
+@pytest.mark.parametrize("name", TABLES + YEAR_TABLES)
+def test_every_table_has_rows_in_the_reports_language(ctx, name):
+    fn = getattr(pathways, name)
+    out = fn(ctx, 2023) if name in YEAR_TABLES else fn(ctx)
+    assert isinstance(out, pd.DataFrame) and len(out) >= 1
+    heading = " ".join(map(str, out.columns))
+    assert bool(re.search(r"[\u4e00-\u9fff]", heading)) == (ctx.lang == "zh")
+
+
+def test_levers_table_has_the_six_recommendations_and_the_weight_their_indicators_carry(ctx):
+    table = pathways.levers_table(ctx)
+    assert len(table) == 6
+    # oracle: the final weights of the indicators tagged with condition 4 (recommendation 4), summed
+    w = ctx.index.result_.weights.set_index("indicator")["final"]
+    tagged = [i.id for i in ctx.system.indicators if 4 in i.conditions]
+    assert tagged  # the shipped system measures the domestic market
+    share = table.iloc[3, -1]
+    assert share == pytest.approx(round(float(w[tagged].sum()) * 100, 1))
+    names = table.iloc[3][ctx.t("indicator")]
+    assert all(ctx.system.indicator(i).name(ctx.lang) in names for i in tagged)
+
+
+def test_diagnosis_sentence_carries_the_focus_units_numbers(ctx):
+    f = pathways.facts(ctx, ctx.settings.focus, 2023)
+    top = pathways.focus_top_obstacles(ctx, 2023)
+    # the largest indicator obstacle in the table is the one the sentence names
+    assert top.iloc[0][ctx.t("indicator")] == f["indicator"]
+    assert top.iloc[0][ctx.t("obstacle_share")] == pytest.approx(round(f["indicator_share"] * 100, 1))
+    text = ctx.text("focus_finding", f=f)
+    assert f"{f['dimension_share'] * 100:.1f}%" in text and str(f["first_year"]) in text
+    # every top row names the recommendation(s) of its indicator's condition tags
+    for _, row in top.iterrows():
+        ind = next(i for i in ctx.system.indicators if i.name(ctx.lang) == row[ctx.t("indicator")])
+        for c in ind.conditions:
+            assert pathways.numbered(ctx, c) in row[ctx.t("recommendation")]
+
+
+def test_dagum_parts_sum_to_the_gini_and_the_sentence_reads_the_result(ctx):
+    from nqp_lib.disparity import suite
+
+    r = suite.run("dagum", pathways.suite_data(ctx))
+    s = r.result.summary
+    np.testing.assert_allclose(s["G_w"] + s["G_nb"] + s["G_t"], s["G"], atol=1e-12)
+    np.testing.assert_allclose(s["share_w"] + s["share_nb"] + s["share_t"], 1.0, atol=1e-12)
+    d = pathways.dagum_facts(ctx)
+    last = s[s["period"] == 2023].iloc[0]
+    assert d.share_between_last == pytest.approx(last["share_nb"])
+    text = ctx.text("dagum_finding", d=d)
+    assert f"{last['share_nb'] * 100:.0f}%" in text and f"{last['G']:.3f}" in text
+    # four NBS regions: four within-group Ginis and six pairs each year
+    pairs = r.result.pairs()
+    assert (pairs[pairs["period"] == 2023]["kind"].value_counts().to_dict()) == {"within": 4, "between": 6}
+
+
+def test_markov_is_shown_relative_to_each_years_mean_and_the_absolute_chain_is_summarised(ctx):
+    assert pathways.SHOWN_BASIS == "relative" and pathways.markov_facts(ctx).basis == "relative"
+    title = str(pathways.markov_chart(ctx).to_dict()["title"])
+    assert ctx.t("basis_relative") in title
+    absolute = pathways.markov_facts(ctx, "absolute")
+    text = ctx.text("markov_basis", m=pathways.markov_facts(ctx), absolute_top=absolute.stay_highest)
+    assert f"{absolute.stay_highest * 100:.0f}%" in text
+
+
+def test_convergence_sentences_carry_the_half_life(ctx):
+    b = pathways.beta_facts(ctx)
+    text = ctx.text("beta_finding", a=b["absolute"], c=b["conditional"])
+    assert f"{b['absolute'].beta:.3f}" in text
+    if b["conditional"].converging and b["conditional"].significant:
+        assert f"{b['conditional'].half_life:.1f}" in text
+    # half-life of β-convergence: ln 2 / λ with λ = −ln(1 + β)
+    c = b["conditional"]
+    assert c.half_life == pytest.approx(np.log(2) / -np.log(1 + c.beta))
+
+
+def test_explorer_grid_equals_transform_of_the_changed_panel():
+    ctx = setup("pathways", lang="en", year_from=2015, year_to=2023)
+    year = 2023
+    out = pathways.outcomes(ctx)
+    group_key = next(k for k in out["target"].unique() if k.startswith("group:"))
+    groups = ctx.scores[ctx.scores["year"] == year].set_index("unit")["group"]
+    members = [u for u, g in groups.items() if f"group:{g}" == group_key]
+    assert 1 < len(members) < len(groups)
+    ind = indicator_without_imputation(ctx, members, year)
+    row = out[(out["lever"] == f"indicator:{ind.id}") & (out["size"] == "+20%") & (out["target"] == group_key)].iloc[0]
+    national, score, rank = transform_oracle(ctx, ind, 0.2, members, year)
+    assert row["national"] == pytest.approx(national, abs=1e-12)
+    assert row["score"] == pytest.approx(score, abs=1e-12) and row["rank"] == rank
+    # the focus unit's own target moves only its score
+    mine = out[(out["lever"] == f"indicator:{ind.id}") & (out["size"] == "+20%")
+               & (out["target"] == f"unit:{ctx.settings.focus}")].iloc[0]
+    national, score, rank = transform_oracle(ctx, ind, 0.2, [ctx.settings.focus], year)
+    assert (mine["national"], mine["score"], mine["rank"]) == (pytest.approx(national), pytest.approx(score), rank)
+
+
+def test_explorer_page_data_stay_small():
+    ctx = setup("pathways", lang="zh", year_from=2015, year_to=2023)
+    spec = pathways.explorer_chart(ctx).to_json()
+    f = pathways.explorer_facts(ctx)
+    assert f["scenarios"] == f["levers"] * f["sizes"] * f["targets"]
+    assert len(spec.encode()) < 400_000  # of the page's 3 MB
+    assert {p["name"] for p in pathways.explorer_chart(ctx).to_dict()["params"]} == {"pwx_lever", "pwx_size",
+                                                                                      "pwx_target"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_panel_of_cities_builds_with_notes_and_no_province_wording(tmp_path, lang):
+    from nqp_lib.data.panel import provincial_panel
+    from nqp_lib.report.build import build
+
+    frame = provincial_panel().frame
+    names = {u: f"City{i}" for i, u in enumerate(sorted(frame["unit"].unique()))}
+    frame.assign(unit=frame["unit"].map(names)).rename(columns={"unit": "city"}).to_csv(tmp_path / "c.csv", index=False)
+    res = build(["pathways"], overrides={"panel": str(tmp_path / "c.csv"), "focus": "City3", "lang": lang},
+                out=tmp_path / "out", quiet=True)
+    assert not res.failed, [o.error for o in res.failed]
+    page = (tmp_path / "out" / "03_pathways.html").read_text(encoding="utf-8")
+    body = page.split('class="nqp-footer"')[0] if 'class="nqp-footer"' in page else page
+    body = re.sub(r"provincial_panel|provincial panel|eps_provincial", "", body)
+    if lang == "en":
+        assert not re.search(r"\bprovinces?\b", body, re.I), re.findall(r".{60}\bprovinces?\b.{20}", body, re.I)[:3]
+        assert "form a single group" in page and "The spatial Markov chain needs spatial weights" in page
+        assert "cities" in page
+    else:
+        assert "省份" not in body, re.findall(r".{30}省份.{10}", body)[:3]
+        assert "只构成一个分组" in page and "城市" in page
