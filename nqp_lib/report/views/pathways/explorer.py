@@ -143,9 +143,9 @@ def explorer_chart(ctx: Report) -> alt.VConcatChart:
         expr += " + " + _js(ctx.t("rank_interval", lo="§l", hi="§h")).replace(
             "§l", '" + datum.rank_p05 + "').replace("§h", '" + datum.rank_p95 + "')
     rank = (
-        alt.Chart(data).transform_filter(chosen).transform_calculate(label=expr)
+        alt.Chart(data).transform_filter(chosen).transform_calculate(sentence=expr)
         .mark_text(align="left", fontSize=13, fontWeight="bold", color="#1f2933")
-        .encode(x=alt.value(0), y=alt.value(10), text="label:N").properties(width=460, height=24)
+        .encode(x=alt.value(0), y=alt.value(10), text="sentence:N").properties(width=460, height=24)
     )
     return alt.vconcat(panel, rank).add_params(p_lever, p_size, p_target)
 
