@@ -265,3 +265,29 @@ def provenance(series: Series) -> list:
     if series.scope == "international":
         return values(series)[1]
     return list(national(series.id).attrs.get("provenance", []))
+
+
+#: a simple mean of OECD members is shown only in years when at least this share of the members have data
+MIN_MEMBER_SHARE = 0.5
+
+
+def drop_thin_means(frame: pd.DataFrame, share: float = MIN_MEMBER_SHARE) -> pd.DataFrame:
+    """An international frame (:func:`~nqp_lib.data.international.countries`) without the OECD simple-mean
+    rows of years when fewer than ``share`` of today's members have a value: a "mean" of 2 of 38 members
+    (as for R&D intensity in the latest year) is not the OECD average and would draw a false drop."""
+    from nqp_lib.data.economies import OECD_MEAN, oecd_members
+
+    if frame.empty:
+        return frame
+    thin = (frame["economy"] == OECD_MEAN) & (pd.to_numeric(frame["n_members"], errors="coerce") < share * len(oecd_members()))
+    return frame[~thin].reset_index(drop=True)
+
+
+def solid_mean(avg: OecdAverage | None, share: float = MIN_MEMBER_SHARE) -> OecdAverage | None:
+    """``avg`` if it is the World Bank aggregate or a mean over at least ``share`` of today's OECD members,
+    else ``None`` (too few members to stand for the OECD)."""
+    from nqp_lib.data.economies import oecd_members
+
+    if avg is None or avg.n_members is None or avg.n_members >= share * len(oecd_members()):
+        return avg
+    return None

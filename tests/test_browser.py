@@ -139,3 +139,58 @@ def test_chinese_glyphs_render(built, browser, tmp_path):
     assert width > 60  # five CJK glyphs of a real CJK font, not tofu boxes of zero width
     page.screenshot(path=str(tmp_path / "overview.png"))
     page.close()
+
+
+def _chart_with_title(page, title):
+    charts = page.locator(".nqp-chart")
+    for i in range(charts.count()):
+        if title in charts.nth(i).locator("svg.marks").inner_html():
+            return charts.nth(i)
+    raise AssertionError(f"no chart titled {title!r}")
+
+
+def _set(locator, value):
+    locator.evaluate(f"el => {{ el.value = {value!r}; el.dispatchEvent(new Event('input', {{bubbles: true}}));"
+                     " el.dispatchEvent(new Event('change', {bubbles: true})); }")
+
+
+def test_conditions_controls_change_their_charts(built, browser):
+    """Section 02 (English build): the tile map's year slider and indicator select, the economy select of the
+    peers chart, and the ledger's outcome select each change what is drawn; the ledger then shows exactly the
+    claims with that outcome, as computed in Python."""
+    from nqp_lib.claims import check_claims
+
+    page, log = _open(browser, built.out / "02_conditions.html")
+    _wait_for_charts(page)
+    lang = "en" if "Condition 1" in page.content() else "zh"
+    tiles = _chart_with_title(page, "Condition 1 · its indicators" if lang == "en" else "条件1 · 各")
+    before = _chart_markup(page, tiles)
+    _set(tiles.locator("input[type=range]").first, "2013")
+    page.wait_for_timeout(300)
+    assert _chart_markup(page, tiles) != before, "year slider changed nothing"
+    moved = _chart_markup(page, tiles)
+    tiles.locator("select").first.select_option(index=1)
+    page.wait_for_timeout(300)
+    assert _chart_markup(page, tiles) != moved, "indicator select changed nothing"
+
+    peers = _chart_with_title(page, "Condition 1 · China against peers" if lang == "en" else "条件1 · 中国与主要经济体")
+    selects = peers.locator("select")
+    assert selects.count() == 2  # indicator, economy
+    before = _chart_markup(page, peers)
+    selects.nth(1).select_option(value=selects.nth(1).locator("option").first.get_attribute("value"))
+    page.wait_for_timeout(300)
+    assert _chart_markup(page, peers) != before, "economy select changed nothing"
+
+    ledger = page.locator(".nqp-chart").last
+    rows = "el => el.querySelectorAll('svg.marks g.mark-text.role-mark')[1].querySelectorAll('text').length"
+    outcomes = [r.outcome for r in check_claims(lang=lang)]
+    assert ledger.evaluate(rows) == len(outcomes)
+    ledger.locator("select").nth(1).select_option(value="agrees")
+    page.wait_for_timeout(300)
+    assert ledger.evaluate(rows) == outcomes.count("agrees")
+    ledger.locator("select").nth(0).select_option(value="4")
+    page.wait_for_timeout(300)
+    four = [r.outcome for r in check_claims(lang=lang) if r.claim.condition == 4]
+    assert ledger.evaluate(rows) == four.count("agrees")
+    assert log["console"] == [] and log["external"] == []
+    page.close()

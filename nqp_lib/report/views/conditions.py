@@ -20,8 +20,9 @@ from nqp_lib import condition_charts
 from nqp_lib.charts import ChartText
 from nqp_lib.claims import OUTCOMES
 from nqp_lib.claims.text import label as claim_label
-from nqp_lib.conditions import (HEADLINES, ConditionData, all_conditions, comparison_year, national_trend,
-                                peer_position, provenance, standing)
+from nqp_lib.conditions import (HEADLINES, MIN_MEMBER_SHARE, ConditionData, all_conditions, comparison_year,
+                                drop_thin_means, national_trend, peer_position, provenance, solid_mean,
+                                standing)
 from nqp_lib.data.citation import source_names
 from nqp_lib.data.economies import default_comparison, economy
 from nqp_lib.data.units import unit_label
@@ -94,7 +95,7 @@ def status(ctx: Report, n: int) -> dict[str, Any]:
         out["intl"] = {
             "name": s.name(ctx.lang), "unit": unit_label(s.unit, ctx.lang), "st": st, "peers": pp,
             "gap_unit": ctx.t("cond_points") if s.unit == "%" else unit_label(s.unit, ctx.lang),
-            "agg": st.oecd_aggregate, "mean": st.oecd_mean,
+            "agg": solid_mean(st.oecd_aggregate), "mean": solid_mean(st.oecd_mean),
             "below": [economy(c).name(ctx.lang) for c in pp.below],
             "above": [economy(c).name(ctx.lang) for c in pp.above],
         }
@@ -132,9 +133,10 @@ def peers_chart(ctx: Report, n: int) -> alt.Chart | str:
     labels = _headline_first({s.id: f"{s.name(ctx.lang)} ({unit_label(s.unit, ctx.lang)})" for s in intl}, HEADLINES[n][0])
     shown = set(d.international["economy"])
     names = {e.code: e.name(ctx.lang) for e in default_comparison() if e.code in shown}
-    text = ChartText(ctx.t("cond_peers_title", n=n), _source(ctx, intl), ctx.t("unit_in_select"), ctx.t("cond_peers_note"))
+    text = ChartText(ctx.t("cond_peers_title", n=n), _source(ctx, intl), ctx.t("unit_in_select"),
+                     ctx.t("cond_peers_note", share=f"{MIN_MEMBER_SHARE:.0%}"))
     return condition_charts.economy_lines(
-        d.international, labels, names, key=f"c{n}int", lang=ctx.lang, text=text,
+        drop_thin_means(d.international), labels, names, key=f"c{n}int", lang=ctx.lang, text=text,
         indicator_title=ctx.t("indicator"), economy_title=ctx.t("cond_economy"),
     )
 
@@ -152,12 +154,13 @@ def standing_table(ctx: Report, n: int) -> pd.DataFrame:
             st, pp = standing(s.id, year), peer_position(s.id, year)
         except DataError:
             continue
+        agg, mean = solid_mean(st.oecd_aggregate), solid_mean(st.oecd_mean)
         rows.append({
             ctx.t("indicator"): s.name(ctx.lang), ctx.t("unit"): unit_label(s.unit, ctx.lang), ctx.t("year"): st.year,
             ctx.t("cond_china"): st.value,
-            ctx.t("cond_oecd_aggregate"): None if st.oecd_aggregate is None else st.oecd_aggregate.value,
-            ctx.t("cond_oecd_mean"): None if st.oecd_mean is None else st.oecd_mean.value,
-            ctx.t("cond_gap_mean"): st.gap_to_oecd_mean,
+            ctx.t("cond_oecd_aggregate"): None if agg is None else agg.value,
+            ctx.t("cond_oecd_mean"): None if mean is None else mean.value,
+            ctx.t("cond_gap_mean"): None if mean is None else mean.value - st.value,
             ctx.t("cond_world_rank"): "" if st.rank is None else f"{st.rank.rank} / {st.rank.n}",
             ctx.t("cond_peers_below"): f"{len(pp.below)} / {pp.n}",
         })
