@@ -142,24 +142,30 @@ def test_explorer_page_data_stay_small():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("lang", ["en", "zh"])
-def test_a_panel_of_cities_builds_with_notes_and_no_province_wording(tmp_path, lang):
+@pytest.mark.parametrize("lang, zones", [("en", True), ("zh", False)])
+def test_a_panel_of_cities_builds_with_no_province_wording(tmp_path, lang, zones):
+    """Cities with a grouping column (en) show the group diagnosis and Dagum's decomposition; without one
+    (zh) notes replace them. Neither has spatial weights: a note replaces the spatial Markov chain."""
     from nqp_lib.data.panel import provincial_panel
+    from nqp_lib.data.regions import load_regions
     from nqp_lib.report.build import build
 
     frame = provincial_panel().frame
     names = {u: f"City{i}" for i, u in enumerate(sorted(frame["unit"].unique()))}
+    if zones:
+        frame = frame.assign(zone=frame["unit"].map(load_regions().set_index("name_zh")["region4"]))
     frame.assign(unit=frame["unit"].map(names)).rename(columns={"unit": "city"}).to_csv(tmp_path / "c.csv", index=False)
     res = build(["pathways"], overrides={"panel": str(tmp_path / "c.csv"), "focus": "City3", "lang": lang},
                 out=tmp_path / "out", quiet=True)
     assert not res.failed, [o.error for o in res.failed]
     page = (tmp_path / "out" / "03_pathways.html").read_text(encoding="utf-8")
-    body = page.split('class="nqp-footer"')[0] if 'class="nqp-footer"' in page else page
+    body = page.split('class="nqp-footer"')[0]
     body = re.sub(r"provincial_panel|provincial panel|eps_provincial", "", body)
     if lang == "en":
         assert not re.search(r"\bprovinces?\b", body, re.I), re.findall(r".{60}\bprovinces?\b.{20}", body, re.I)[:3]
-        assert "form a single group" in page and "The spatial Markov chain needs spatial weights" in page
-        assert "cities" in page
+        assert "none is given for this panel's cities" in body  # no W: the spatial Markov chain is a note
+        assert "The net gap between groups explains" in body and "Zone: East" in body  # groups from the column
     else:
         assert "省份" not in body, re.findall(r".{30}省份.{10}", body)[:3]
-        assert "只构成一个分组" in page and "城市" in page
+        assert "当前面板没有分组列" in body and "城市" in body
+        assert "组间净差距解释了" not in body

@@ -10,7 +10,7 @@ import altair as alt
 import pandas as pd
 
 from nqp_lib import charts
-from nqp_lib.report.views.common import dimension_labels, index_text
+from nqp_lib.report.views.common import dimension_labels, grouping_note, index_text
 from nqp_lib.report.views.pathways.levers import numbered
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -28,8 +28,9 @@ def groups_of(ctx: Report) -> pd.Series:
 
 
 def has_groups(ctx: Report) -> bool:
-    """True when the units fall into at least two groups (else there is no between-group comparison)."""
-    return groups_of(ctx).dropna().nunique() >= 2
+    """True when the report has a grouping with at least two groups among the scored units
+    (:func:`~nqp_lib.report.views.common.grouping_note` says why not)."""
+    return grouping_note(ctx) is None
 
 
 def diagnosis(ctx: Report) -> Diagnosis:
@@ -104,7 +105,7 @@ def group_obstacle_lines(ctx: Report) -> alt.FacetChart | str:
     """Each group's mean obstacle degree by dimension over the years (one panel per group), or a note when
     the units form one group."""
     if not has_groups(ctx):
-        return ctx.t("one_group_note", units=ctx.noun(plural=True))
+        return grouping_note(ctx)
     g = diagnosis(ctx).groups
     g = g[g["level"] == "dimension"].copy()
     order = [label for _, label in dimension_labels(ctx)]
@@ -125,7 +126,7 @@ def group_table(ctx: Report, year: int) -> pd.DataFrame | str:
     """Per group in ``year``: the largest obstacle dimension (share, and in the first year), the largest
     indicator and the recommendation carrying the largest obstacle; a note with one group."""
     if not has_groups(ctx):
-        return ctx.t("one_group_note", units=ctx.noun(plural=True))
+        return grouping_note(ctx)
     diag = diagnosis(ctx)
     rows = []
     for group in sorted(diag.groups["group"].unique(), key=str):
@@ -146,7 +147,7 @@ def group_table(ctx: Report, year: int) -> pd.DataFrame | str:
 def main_obstacle_by_region(ctx: Report, year: int) -> pd.DataFrame | str:
     """For each group: how many of its units have each dimension as their largest obstacle in ``year``."""
     if not has_groups(ctx):
-        return ctx.t("one_group_note", units=ctx.noun(plural=True))
+        return grouping_note(ctx)
     u = diagnosis(ctx).units
     first = u[(u["level"] == "dimension") & (u["year"] == year) & (u["position"] == 1)].copy()
     first["group"] = first["unit"].map(groups_of(ctx))

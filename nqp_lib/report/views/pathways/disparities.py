@@ -3,9 +3,9 @@ Markov chains, σ and β convergence — each computed once per report through t
 (:mod:`nqp_lib.disparity.suite`, the entries and defaults ``nqp disparity`` uses, with the report's seed),
 each with the facts its one-sentence interpretation needs (:mod:`nqp_lib.disparity.findings`).
 
-Groups are the report's grouping; spatial weights are provincial contiguity, and only when the units are
-provinces. Without two groups (Dagum) or without weights (spatial Markov) a view returns a note instead of
-a degenerate result.
+Groups are the report's grouping; spatial weights are the report's (provincial contiguity for the provinces,
+else a matrix the panel or the ``weights_matrix`` parameter gives). Without two groups (Dagum) or without
+weights (spatial Markov) a view returns a note instead of a degenerate result.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import altair as alt
 import pandas as pd
 
 from nqp_lib import charts
-from nqp_lib.report.views.common import index_text
+from nqp_lib.report.views.common import grouping_note, index_text, weights_note
 from nqp_lib.report.views.pathways.diagnosis import has_groups
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -30,20 +30,15 @@ MAX_PAIRS = 10
 
 
 def suite_data(ctx: Report) -> SuiteData:
-    """The index scores as a :class:`~nqp_lib.disparity.suite.SuiteData`: groups when there are two or
-    more, provincial contiguity weights when the units are provinces."""
+    """The index scores as a :class:`~nqp_lib.disparity.suite.SuiteData`: groups when the report's grouping
+    has two or more, and the report's spatial weights (:meth:`~nqp_lib.report.context.Report.weights`: a
+    given matrix, the panel's own, or provincial contiguity) when there are any."""
     from nqp_lib.disparity import suite
 
     def compute() -> SuiteData:
         s = ctx.scores[["unit", "year", "score", "group"]].dropna(subset=["score"]).reset_index(drop=True)
-        weights = None
-        if ctx.is_provincial:
-            from nqp_lib.data.regions import contiguity_matrix
-            from nqp_lib.disparity import spatial_weights
-
-            weights = spatial_weights(contiguity_matrix(), name="contiguity")
         groups = s["group"].astype(str) if has_groups(ctx) else None
-        return suite.SuiteData(s["score"], s["unit"], s["year"], groups=groups, weights=weights)
+        return suite.SuiteData(s["score"], s["unit"], s["year"], groups=groups, weights=ctx.weights())
 
     return ctx.memo("suite_data", compute)
 
@@ -75,7 +70,7 @@ def dagum_shares(ctx: Report) -> alt.Chart | str:
     """Within / net between / transvariation shares of the Gini by year."""
     r = run(ctx, "dagum")
     if r is None:
-        return ctx.t("one_group_note", units=ctx.noun(plural=True))
+        return grouping_note(ctx)
     names = {"G_w": ctx.t("dagum_within"), "G_nb": ctx.t("dagum_between"), "G_t": ctx.t("dagum_trans")}
     long = r.result.summary.melt(id_vars=["period"], value_vars=list(names), var_name="part", value_name="value")
     long["part"] = long["part"].map(names)
@@ -88,7 +83,7 @@ def dagum_ginis(ctx: Report) -> alt.HConcatChart | str:
     """Within-group Gini G_jj of each group and between-group Gini G_jh of each pair, by year."""
     r = run(ctx, "dagum")
     if r is None:
-        return ctx.t("one_group_note", units=ctx.noun(plural=True))
+        return grouping_note(ctx)
     pairs = r.result.pairs()
     within = pairs[pairs["kind"] == "within"].rename(columns={"period": "year"})
     between = pairs[pairs["kind"] == "between"].rename(columns={"period": "year"})
@@ -159,7 +154,7 @@ def spatial_markov_chart(ctx: Report, basis: str = SHOWN_BASIS) -> alt.FacetChar
     """One transition matrix per class of the neighbours' spatial lag; a note without spatial weights."""
     r = run(ctx, "spatial_markov")
     if r is None:
-        return ctx.t("no_weights_note", units=ctx.noun(plural=True))
+        return weights_note(ctx)
     table = r.result[basis].table()
     table = table.assign(lag=[ctx.t("lag_class", k=int(k)) for k in table["lag_class"]])
     title = ctx.t("spatial_markov_title", basis=ctx.t(f"basis_{basis}"))

@@ -79,7 +79,7 @@ def target_labels(ctx: Report) -> dict[str, str]:
     for key in targets(ctx):
         kind, _, rest = key.partition(":")
         out[key] = (ctx.t("target_all", units=ctx.noun(plural=True)) if kind == "all" else
-                    ctx.t("target_group", group=rest) if kind == "group" else ctx.name_of(rest))
+                    ctx.t("target_group", name=rest) if kind == "group" else ctx.name_of(rest))
     return out
 
 
