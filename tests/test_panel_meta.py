@@ -307,3 +307,34 @@ def test_international_panel_reads_the_wdi_cells():
     assert groups.loc["CHN", "oecd"] == "non-OECD" and groups.loc["MEX", "g20"] == "G20"
     assert groups.loc["IND", "income_group"] == "Lower middle income"
     assert "World Bank" in panel.provenance[0].citation
+
+
+# ----------------------------------------------------------------------------------------- a country report
+
+
+def visible_text(page: str) -> str:
+    """The page without its scripts and styles (the Vega bundle has unrelated words)."""
+    import re
+
+    return re.sub(r"<(script|style)[^>]*>.*?</\1>", "", page, flags=re.S)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_country_panel_overview_has_no_province_wording_and_its_own_source(tmp_path, lang):
+    from nqp_lib.report.build import build
+
+    p = write_panel(tmp_path)
+    (tmp_path / "econ.meta.yaml").write_text(SIDECAR, encoding="utf-8")
+    out = tmp_path / "out"
+    res = build(["00_overview"], overrides={"panel": str(p), "system": str(tmp_path / "tiny.yaml"), "lang": lang,
+                                            "year_from": "2020", "year_to": "2022"}, out=out, quiet=True)
+    assert [o.status for o in res.outcomes] == ["ok"], [o.error for o in res.failed]
+    full = (out / "00_overview.html").read_text(encoding="utf-8")
+    page = visible_text(full)
+    for word in ("province", "Province", "省份", "省际", "Yearbook", "CEADs", "NBS"):
+        assert word not in page, word
+    # the sidecar's citation is the source line under the charts (chart specs are in the page's scripts)
+    assert "Made-up Statistics Office (2026), Test panel" in full
+    assert "China Statistical Yearbook on S&T" not in full and "《中国科技统计年鉴》" not in full
+    assert ("Delta" if lang == "en" else "丁国") in page  # display names, and the sidecar's focus

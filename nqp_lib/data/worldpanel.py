@@ -10,7 +10,8 @@ for internet use, which the WDI mirror lacks), through :func:`nqp_lib.data.reade
 Columns are WDI indicators renamed for reading (:data:`WDI_COLUMNS`) and a few ratios computed here
 (:data:`DERIVED`, same formula language as the indicator systems), each with its unit. Cells the sources do
 not have stay missing (e.g. resident patent applications end in 2021, secure internet servers start in
-2010, Israel reports no researcher count); the report's imputation fills and flags them.
+2010, Israel reports no researcher count and Australia none after 2010, Canada no private credit after 2008);
+the report's imputation fills and flags them.
 
 The WDI's CO₂ series (``EN.ATM.CO2E.*``) is the discontinued one and ends in 2014, so it is not offered here.
 """
@@ -124,7 +125,8 @@ def _assemble(stamps: tuple) -> Panel:
     meta = international_meta(p_wdi.citation, p_wdi.licence)
     notes = [
         "resident patent applications (IP.PAT.RESD) end in 2021; secure internet servers start in 2010; "
-        "high-technology exports start in 2007; Israel has no researcher count",
+        "high-technology exports start in 2007; Israel has no researcher count, Australia none after 2010; "
+        "Canada has no private credit after 2008",
         "internet use comes from ITU via Our World in Data (the WDI mirror lacks IT.NET.USER.ZS)",
         "the WDI CO2 series ends in 2014 and is not part of this panel",
     ]
