@@ -169,3 +169,26 @@ def test_a_panel_of_cities_builds_with_no_province_wording(tmp_path, lang, zones
         assert "省份" not in body, re.findall(r".{30}省份.{10}", body)[:3]
         assert "当前面板没有分组列" in body and "城市" in body
         assert "组间净差距解释了" not in body
+
+
+def test_an_imputed_value_behind_an_obstacle_is_marked_on_its_row():
+    ctx = setup("pathways", lang="en", focus="青海")
+    top = pathways.focus_top_obstacles(ctx, 2023)
+    imputed = ctx.index.result_.imputed
+    row = imputed[(imputed["unit"] == "青海") & (imputed["year"] == 2023)].iloc[0]
+    names = {i.name("en"): i.id for i in ctx.system.indicators}
+    expected = ["yes" if row[names[n]] else "" for n in top["Indicator"]]
+    assert "yes" in expected  # 青海 2023 has an imputed cell among its five largest obstacles
+    assert top["Imputed value"].tolist() == expected
+    guangdong = pathways.focus_top_obstacles(setup("pathways", lang="en"), 2023)
+    assert "Imputed value" not in guangdong.columns  # no column when every value was observed
+
+
+def test_groups_sentence_names_a_shared_obstacle_once_with_its_range():
+    ctx = setup("pathways", lang="en")
+    s = pathways.group_summary(ctx, 2023)
+    shares = [g["dimension_share"] for g in s["groups"]]
+    assert s["low_share"] == min(shares) and s["high_share"] == max(shares)
+    text = ctx.text("groups_finding", s=s)
+    if s["same_dimension"]:
+        assert text.count(s["dimension"]) == 1 and f"{max(shares) * 100:.1f}%" in text

@@ -14,6 +14,7 @@ from nqp_lib.report.views.pathways.diagnosis import (
     focus_obstacle_lines,
     focus_top_obstacles,
     group_facts,
+    group_summary,
     group_obstacle_lines,
     group_table,
     has_groups,
@@ -32,6 +33,7 @@ from nqp_lib.report.views.pathways.disparities import (
     markov_facts,
     sigma_chart,
     sigma_facts,
+    sigma_low,
     spatial_markov_chart,
     spatial_markov_facts,
     suite_data,
@@ -50,8 +52,8 @@ from nqp_lib.report.views.pathways.levers import lever_facts, levers_table, numb
 __all__ = [
     "GAP_QUANTILE", "TOP_OBSTACLES", "SHOWN_BASIS", "beta_facts", "beta_table", "dagum_facts", "dagum_ginis", "dagum_shares",
     "density_chart", "density_facts", "diagnosis", "explorer_chart", "explorer_facts", "facts", "focus_gap",
-    "focus_obstacle_lines", "focus_top_obstacles", "grid", "group_facts", "group_obstacle_lines", "group_table", "has_groups",
+    "focus_obstacle_lines", "focus_top_obstacles", "grid", "group_facts", "group_summary", "group_obstacle_lines", "group_table", "has_groups",
     "lever_facts", "levers_table", "main_obstacle_by_region", "markov_chart", "markov_facts", "numbered",
-    "outcomes", "show_explorer", "sigma_chart", "sigma_facts", "spatial_markov_chart", "spatial_markov_facts",
+    "outcomes", "show_explorer", "sigma_chart", "sigma_facts", "sigma_low", "spatial_markov_chart", "spatial_markov_facts",
     "suite_data",
 ]

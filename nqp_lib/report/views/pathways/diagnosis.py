@@ -74,7 +74,7 @@ def _top_table(ctx: Report, who: str, year: int, by: str) -> pd.DataFrame:
     first = diagnosis(ctx).series("indicator", who, by=by)
     first = first.loc[first.index.min()]
     dims = dict(dimension_labels(ctx))
-    return pd.DataFrame({
+    out = pd.DataFrame({
         "#": top["position"].to_numpy(),
         ctx.t("indicator"): [ctx.system.indicator(i).name(ctx.lang) for i in top["item"]],
         ctx.t("dimension"): [dims[ctx.system.indicator(i).dimension] for i in top["item"]],
@@ -82,6 +82,13 @@ def _top_table(ctx: Report, who: str, year: int, by: str) -> pd.DataFrame:
         ctx.t("obstacle_share_first", year=int(first.name)): [round(float(first[i]) * 100, 1) for i in top["item"]],
         ctx.t("recommendation"): [_rec_names(ctx, i) for i in top["item"]],
     })
+    imputed = ctx.index.result_.imputed
+    if by == "unit" and imputed is not None:
+        row = imputed[(imputed["unit"] == who) & (imputed["year"] == int(year))]
+        flags = [bool(row[i].iat[0]) if len(row) else False for i in top["item"]]
+        if any(flags):  # the value behind the obstacle was filled in, not observed: say so on its row
+            out[ctx.t("imputed_value")] = [ctx.t("cn_yes") if f else "" for f in flags]
+    return out
 
 
 def facts(ctx: Report, who: str, year: int, by: str = "unit") -> dict:
@@ -163,3 +170,23 @@ def group_facts(ctx: Report, year: int) -> list[dict]:
     if not has_groups(ctx):
         return []
     return [facts(ctx, g, year, by="group") for g in sorted(diagnosis(ctx).groups["group"].unique(), key=str)]
+
+
+def group_summary(ctx: Report, year: int) -> dict:
+    """What the groups' sentence needs: every group's :func:`facts`, and whether they all share the largest
+    obstacle dimension, indicator and recommendation (then one sentence names it once, with the range of
+    its share across the groups)."""
+    groups = group_facts(ctx, year)
+    if not groups:
+        return {"groups": [], "same_dimension": False, "same_indicator": False, "same_recommendation": False}
+    low = min(groups, key=lambda g: g["dimension_share"])
+    high = max(groups, key=lambda g: g["dimension_share"])
+    return {
+        "groups": groups, "n": len(groups),
+        "same_dimension": len({g["dimension"] for g in groups}) == 1,
+        "same_indicator": len({g["indicator"] for g in groups}) == 1,
+        "same_recommendation": len({g["recommendation"] for g in groups}) == 1,
+        "dimension": groups[0]["dimension"], "indicator": groups[0]["indicator"],
+        "recommendation": groups[0]["recommendation"],
+        "low": low["who"], "low_share": low["dimension_share"], "high": high["who"], "high_share": high["dimension_share"],
+    }

@@ -172,6 +172,13 @@ def sigma_facts(ctx: Report):
     return facts(run(ctx, "sigma").result)
 
 
+def sigma_low(ctx: Report) -> dict:
+    """The year of the lowest coefficient of variation and its value (the σ sentence names the turn)."""
+    tab = run(ctx, "sigma").result.table
+    row = tab.loc[tab["cv"].idxmin()]
+    return {"year": int(row["period"]), "cv": float(row["cv"])}
+
+
 def beta_facts(ctx: Report) -> dict:
     """``{"absolute": BetaFacts, "conditional": BetaFacts}``."""
     from nqp_lib.disparity.findings import beta_facts as facts
