@@ -205,7 +205,7 @@ def test_setup_checks_the_notebooks_namespace_as_nqp_build_does():
     with pytest.raises(ParameterError, match=r"section overview: unknown parameter 'draws'"):
         setup("overview", draws=50)
     ctx = setup("methods", {**namespace, "draws": "50", "lang": "en", "unrelated": object()})
-    assert ctx.settings.extra == {"draws": 50} and ctx.lang == "en"
+    assert ctx.settings.extra["draws"] == 50 and "unrelated" not in ctx.settings.extra and ctx.lang == "en"
 
 
 def test_nqp_params_markdown_is_the_readme_table(run_cli):

@@ -14,7 +14,7 @@ from these declarations:
   differs from :func:`parameters_cell_source`).
 
 :data:`SHARED` holds the parameters every section takes; :data:`SECTION_PARAMETERS` the few a section adds
-(the methods appendix's ``draws``). Adding a report parameter is one entry here, then
+(the methods appendix's ``draws``, ``teaching`` and ``example_*``). Adding a report parameter is one entry here, then
 ``nqp notebooks --write`` and ``nqp params --markdown`` regenerate the cells and the README table.
 
 The choice lists are read from the engine lazily: importing the engine loads numpy and pandas, which a
@@ -259,6 +259,16 @@ SHARED: tuple[Parameter, ...] = (
 SECTION_PARAMETERS: dict[str, tuple[Parameter, ...]] = {
     "methods": (
         Parameter("draws", "int", 1000, "Monte Carlo draws for the rank intervals", minimum=10, maximum=100_000),
+        Parameter("teaching", "bool", True, "seminar: worked example step by step, what-if comparisons, exercises",
+                  allowed="`True`: every intermediate table, the comparisons and the exercises; "
+                          "`False`: the compact appendix"),
+        Parameter("example_units", "str", "", "units of the worked example, comma-separated (empty: by rule)",
+                  allowed="units of the panel, comma-separated (provinces also in English or as a code); empty: "
+                          "the highest, the lowest and each group's median unit"),
+        Parameter("example_years", "str", "", "years of the worked example, comma-separated (empty: by rule)",
+                  allowed="years from `year_from` to `year_to`; empty: first, middle and last year observed in full"),
+        Parameter("example_indicators", "str", "", "indicators of the worked example, comma-separated (empty: by rule)",
+                  allowed="indicator ids of the system; empty: per dimension the highest- then lowest-weighted"),
     ),
 }
 

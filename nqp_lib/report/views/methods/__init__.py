@@ -2,10 +2,16 @@
 disparity measures — Gini and Theil, the Dagum decomposition, kernel densities, the Markov chain, σ and β
 convergence, Moran's I and LISA.
 
-This module is the one place where the report calls the disparity layer: each measure is computed once per
-report (memoised on the :class:`~nqp_lib.report.context.Report`) from the index scores, with the report's
-grouping and seed, by the functions :func:`inequality`, :func:`dagum`, :func:`density`, :func:`markov`,
-:func:`convergence`, :func:`sigma` and :func:`moran` below.
+This module is the one place where the report calls the disparity layer, through its registry
+:mod:`nqp_lib.disparity.suite` (the one ``nqp disparity`` uses, so the command line and the report share
+defaults and seed): each measure is computed once per report (memoised on the
+:class:`~nqp_lib.report.context.Report`) from the index scores, with the report's grouping and seed, by
+:func:`inequality`, :func:`dagum`, :func:`density`, :func:`markov`, :func:`convergence`, :func:`sigma` and
+:func:`moran` below.
+
+The seminar's views live in two submodules, re-exported here so a notebook writes ``methods.x``:
+:mod:`~nqp_lib.report.views.methods.worked` (the worked example's tables and facts) and
+:mod:`~nqp_lib.report.views.methods.lessons` ("what changes if …" and the exercises).
 """
 
 from __future__ import annotations
@@ -20,6 +26,44 @@ from nqp_lib import charts
 from nqp_lib.charts import ChartText
 from nqp_lib.measure.weights import data_weighters
 from nqp_lib.report.views.common import dimension_labels, grouping_note, index_text
+from nqp_lib.report.views.methods.lessons import (  # noqa: F401 - re-exported for the notebook
+    CONTRASTS,
+    aggregate_table,
+    bandwidth_table,
+    contrast,
+    contrast_facts,
+    markov_facts,
+    exercise_facts,
+    growth_table,
+    scope_table,
+    weights_table,
+    zeros_table,
+)
+from nqp_lib.report.views.methods.worked import (  # noqa: F401 - re-exported for the notebook
+    bounds_table,
+    correlation_table,
+    critic_facts,
+    critic_table,
+    dagum_between_table,
+    dagum_facts,
+    dagum_parts_table,
+    dagum_within_table,
+    entropy_facts,
+    entropy_table,
+    example,
+    ideal_table,
+    label,
+    legend_table,
+    matrix_table,
+    normalise_facts,
+    subset_facts,
+    symbols,
+    teaching_on,
+    topsis_facts,
+    topsis_table,
+    unit_groups,
+    weights_pair_table,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from nqp_lib.report.context import Report
@@ -94,67 +138,80 @@ def _scored(ctx: Report) -> pd.DataFrame:
     return ctx.scores[["unit", "year", "score", "group"]].dropna()
 
 
-def inequality(ctx: Report):
-    """Gini, Theil T/L and CV by year (:func:`nqp_lib.disparity.inequality_by_period`)."""
-    from nqp_lib.disparity import inequality_by_period
+def _suite_data(ctx: Report, spatial: bool = False):
+    """The report's scores as a :class:`~nqp_lib.disparity.suite.SuiteData`: groups from the report's
+    grouping; with ``spatial``, only the units of the report's spatial weights, and those weights."""
+    from nqp_lib.disparity import suite
 
-    s = _scored(ctx)
-    return ctx.memo("ineq", lambda: inequality_by_period(s["score"], s["year"], s["group"]))
+    def compute():
+        s = _scored(ctx)
+        w = ctx.weights() if spatial else None
+        if w is not None:
+            s = s[s["unit"].isin(set(w.labels))]
+        s = s.reset_index(drop=True)
+        return suite.SuiteData(s["score"], s["unit"], s["year"], groups=s["group"], weights=w)
+    return ctx.memo(f"suite_data_{spatial}", compute)
+
+
+def _run(ctx: Report, name: str, **options):
+    """``suite.run(name, …)`` on the report's scores, once per report (the suite's defaults, the report's seed)."""
+    from nqp_lib.disparity import suite
+
+    key = f"suite_{name}_{sorted(options.items())}"
+    spatial = name in ("moran", "spatial_markov")
+    return ctx.memo(key, lambda: suite.run(name, _suite_data(ctx, spatial), **options))
+
+
+def inequality(ctx: Report):
+    """Gini, Theil T/L and CV by year (suite ``inequality``)."""
+    return _run(ctx, "inequality").result
 
 
 def dagum(ctx: Report):
-    """Dagum's Gini decomposition by year over the report's grouping (:func:`nqp_lib.disparity.dagum_by_period`)."""
-    from nqp_lib.disparity import dagum_by_period
-
-    s = _scored(ctx)
-    return ctx.memo("dagum", lambda: dagum_by_period(s["score"], s["group"], s["year"]))
+    """Dagum's Gini decomposition by year over the report's grouping (suite ``dagum``)."""
+    return _run(ctx, "dagum").result
 
 
 def density(ctx: Report):
-    """Kernel densities of the index by year (:func:`nqp_lib.disparity.kernel_density`)."""
-    from nqp_lib.disparity import kernel_density
-
-    s = _scored(ctx)
-    return ctx.memo("kde", lambda: kernel_density(s["score"], s["year"]))
+    """Kernel densities of the index by year (suite ``density``: its kernel, bandwidth rule and peak
+    prominence)."""
+    return _run(ctx, "density").result
 
 
-def markov(ctx: Report):
-    """The Markov chain of index classes (:func:`nqp_lib.disparity.markov_chain`)."""
-    from nqp_lib.disparity import markov_chain
+#: The basis of the Markov classes the report reads: values relative to each year's mean (giddy's usual
+#: input); the absolute classes are shown beside it to say why.
+MARKOV_BASIS = "relative"
 
-    s = _scored(ctx)
-    return ctx.memo("markov", lambda: markov_chain(s["score"], s["unit"], s["year"]))
+
+def markov(ctx: Report, basis: str = MARKOV_BASIS):
+    """The Markov chain of index classes on ``basis`` (suite ``markov``, both bases computed once)."""
+    return _run(ctx, "markov").result[basis]
 
 
 def convergence(ctx: Report) -> list:
-    """Absolute and conditional β-convergence (:func:`nqp_lib.disparity.beta_convergence`)."""
-    from nqp_lib.disparity import beta_convergence
-
-    s = _scored(ctx)
-    return ctx.memo("beta", lambda: [beta_convergence(s["score"], s["unit"], s["year"], fixed_effects=fe)
-                                     for fe in (False, True)])
+    """Absolute and conditional β-convergence (suite ``beta``)."""
+    r = _run(ctx, "beta").result
+    return [r["absolute"], r["conditional"]]
 
 
 def sigma(ctx: Report):
-    """σ-convergence: dispersion by year (:func:`nqp_lib.disparity.sigma_convergence`)."""
-    from nqp_lib.disparity import sigma_convergence
-
-    s = _scored(ctx)
-    return ctx.memo("sigma", lambda: sigma_convergence(s["score"], s["year"]))
+    """σ-convergence: dispersion by year (suite ``sigma``)."""
+    return _run(ctx, "sigma").result
 
 
 def moran(ctx: Report):
-    """Global Moran's I and LISA by year on the report's spatial weights (:meth:`Report.weights`: the
-    ``weights_matrix`` parameter, the panel's own, or provincial contiguity) with the report's seed
-    (:func:`nqp_lib.disparity.moran_by_period`); None when the panel has no weights."""
-    from nqp_lib.disparity import moran_by_period
-
-    w = ctx.weights()
-    if w is None:
+    """Global Moran's I and LISA by year (suite ``moran``) on the report's spatial weights
+    (:meth:`Report.weights`: the ``weights_matrix`` parameter, the panel's own, or provincial contiguity) with
+    the report's seed; None when the panel has no weights."""
+    if ctx.weights() is None:
         return None
-    s = _scored(ctx)
-    s = s[s["unit"].isin(set(w.labels))]
-    return ctx.memo("moran", lambda: moran_by_period(s["score"], s["unit"], s["year"], w, seed=ctx.settings.seed))
+    return _run(ctx, "moran", seed=ctx.settings.seed).result
+
+
+def moran_global(ctx: Report) -> pd.DataFrame | None:
+    """Global Moran's I by year (the table the Moran exercise reads), or None without spatial weights."""
+    result = moran(ctx)
+    return None if result is None else result.global_
 
 
 def single_neighbour_links(ctx: Report) -> list[tuple[str, str]]:
@@ -219,10 +276,38 @@ def density_table(ctx: Report) -> pd.DataFrame:
 
 def markov_chart(ctx: Report) -> alt.Chart:
     mk = markov(ctx)
-    title = ctx.t("markov_title", classes=mk.options["classes"], rule=ctx.t(f"class_rule_{mk.options['class_rule'].replace(' ', '_')}"))
+    rule = ctx.t(f"class_rule_{mk.options['class_rule'].replace(' ', '_')}")
+    title = ctx.t("markov_title", classes=mk.options["classes"], rule=f"{label(ctx, 'basis_relative')}, {rule}")
     return charts.heatmap(mk.table(), "to_class", "from_class", "probability", key="mk", lang=ctx.lang,
                           text=index_text(ctx, title, ctx.t("probability")),
                           x_title=ctx.t("to_class"), y_title=ctx.t("from_class"))
+
+
+def markov_classes_table(ctx: Report) -> pd.DataFrame:
+    """Per class of the relative chain: its share in the first year, the steady state and the sojourn time."""
+    t = markov(ctx).classes_table()
+    return t.rename(columns={c: label(ctx, f"mk_{c}") for c in t.columns})
+
+
+def markov_passage_table(ctx: Report) -> pd.DataFrame:
+    """Mean first-passage times of the relative chain, from class (rows) to class (columns)."""
+    t = markov(ctx).passage_table()
+    wide = t.pivot(index="from_class", columns="to_class", values="mean_first_passage")
+    wide.columns = [f"→ {c}" for c in wide.columns]
+    return wide.reset_index().rename(columns={"from_class": ctx.t("from_class")})
+
+
+def markov_tests_table(ctx: Report) -> pd.DataFrame:
+    """Homogeneity tests of both chains (over time blocks and over the groups): LR and Q with their p."""
+    rows = []
+    for basis in ("relative", "absolute"):
+        t = markov(ctx, basis).tests_table()
+        for _, r in t.iterrows():
+            rows.append({label(ctx, "mk_basis"): label(ctx, f"basis_{basis}"),
+                         label(ctx, "mk_test"): label(ctx, f"mk_test_{r['test']}"),
+                         "LR": r["LR"], "p (LR)": r["p_LR"], "Q": r["Q"], "p (Q)": r["p_Q"],
+                         label(ctx, "mk_dof"): r["dof"]})
+    return pd.DataFrame(rows)
 
 
 def convergence_table(ctx: Report) -> pd.DataFrame:
@@ -246,7 +331,10 @@ def moran_table(ctx: Report) -> pd.DataFrame | str:
     if result is None:
         return ctx.t("spatial_provinces_only")
     cols = ["I", "expected", "z_sim", "p_sim", "n", "permutations"]
-    return _headed(ctx, result.global_[["period", *cols]], cols)
+    out = _headed(ctx, result.global_[["period", *cols]], cols)
+    for c in ("z_norm", "p_norm", "z_rand", "p_rand"):  # esda's analytical z and p beside the permutation p
+        out[label(ctx, f"col_{c}")] = result.global_[c].to_numpy()
+    return out
 
 
 def lisa_map(ctx: Report) -> alt.LayerChart | str:
