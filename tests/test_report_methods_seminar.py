@@ -101,7 +101,7 @@ def test_hand_case_in_the_pages_tables_and_words():
     system = make_system({"one": ["a", "b"], "two": ["c"]}, directions={"c": "-"})
     ex = worked_example(CompositeIndex(system, zeros="none", weights="entropy").fit(HAND), n_units=3, n_years=1,
                         n_indicators=3)
-    page = SimpleNamespace(lang="en", name_of=str)
+    page = SimpleNamespace(lang="en", name_of=str, noun=lambda: "unit")
     sub = ex.subset
     x = _numbers(methods.matrix_table(page, sub, ex.normalised.normalised)).tolist()
     assert sorted(x) == sorted([[0, 0, 0.75], [0.25, 1, 0], [1, 0.5, 1]])
@@ -168,7 +168,7 @@ def test_contrast_sentences_and_tables(ctx):
 def test_unit_tables_are_capped_for_many_units():
     n = 3000
     table = pd.DataFrame({"unit": [f"U{i}" for i in range(n)], "score": np.arange(n, dtype=float)})
-    page = SimpleNamespace(lang="en", settings=SimpleNamespace(focus="U5"))
+    page = SimpleNamespace(lang="en", settings=SimpleNamespace(focus="U5"), noun=lambda: "unit")
     kept, note = lessons._unit_rows(page, table, table["score"])
     assert len(kept) == lessons.MAX_UNIT_ROWS + 1 and "U5" in set(kept["unit"]) and "3000 units" in note
     small, none = lessons._unit_rows(page, table.head(30), table["score"].head(30))
@@ -188,7 +188,7 @@ def test_disparity_views_are_the_suites_with_the_reports_seed(ctx):
     table = methods.moran_table(ctx)
     np.testing.assert_array_equal(table.iloc[:, 4].to_numpy(), mor["p_sim"].to_numpy())  # same seed, same p
     np.testing.assert_array_equal(table.iloc[:, -1].to_numpy(), mor["p_rand"].to_numpy())
-    assert table.shape[1] == 11  # esda's z_norm, p_norm, z_rand, p_rand beside the permutation p
+    assert table.shape[1] == 10  # esda's z_norm, p_norm, z_rand, p_rand beside the permutation p
     kde = suite.run("density", data).result
     assert methods.density(ctx).options == kde.options
     tests = methods.markov_tests_table(ctx)

@@ -330,7 +330,7 @@ def moran_table(ctx: Report) -> pd.DataFrame | str:
     result = moran(ctx)
     if result is None:
         return ctx.t("spatial_provinces_only")
-    cols = ["I", "expected", "z_sim", "p_sim", "n", "permutations"]
+    cols = ["I", "expected", "z_sim", "p_sim", "n"]  # the permutations are stated in the text
     out = _headed(ctx, result.global_[["period", *cols]], cols)
     for c in ("z_norm", "p_norm", "z_rand", "p_rand"):  # esda's analytical z and p beside the permutation p
         out[label(ctx, f"col_{c}")] = result.global_[c].to_numpy()

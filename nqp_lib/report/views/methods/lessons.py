@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from nqp_lib import teaching
-from nqp_lib.report.views.methods.worked import exact, label
+from nqp_lib.report.views.methods.worked import exact, label, unit_heading
 
 if TYPE_CHECKING:  # pragma: no cover
     from nqp_lib.report.context import Report
@@ -124,7 +124,7 @@ def aggregate_table(ctx: Report) -> tuple[pd.DataFrame, str | None]:
     ranks = [f"rank_{m}" for m in c.options["methods"]]
     spread = t[ranks].max(axis=1) - t[ranks].min(axis=1)
     t, note = _unit_rows(ctx, t, spread)
-    out = pd.DataFrame({label(ctx, "unit_col"): [ctx.name_of(u) for u in t["unit"]]})
+    out = pd.DataFrame({unit_heading(ctx): [ctx.name_of(u) for u in t["unit"]]})
     for m in c.options["methods"]:
         out[label(ctx, "score_of", method=m)] = t[f"score_{m}"].to_numpy()
         out[label(ctx, "rank_of", method=m)] = t[f"rank_{m}"].to_numpy()
@@ -154,7 +154,7 @@ def growth_table(ctx: Report) -> tuple[pd.DataFrame, str | None]:
                           "compound": f["compound"], "simple": f["simple"]}])
     rows = pd.concat([t[["unit", "first", "last", "compound", "simple"]]
                       .assign(unit=lambda x: [ctx.name_of(u) for u in x["unit"]]), mean], ignore_index=True)
-    return rows.rename(columns={"unit": label(ctx, "unit_col"), "first": f"{label(ctx, 'first')} {f['start']}",
+    return rows.rename(columns={"unit": unit_heading(ctx), "first": f"{label(ctx, 'first')} {f['start']}",
                                 "last": f"{label(ctx, 'last')} {f['end']}", "compound": label(ctx, "compound"),
                                 "simple": label(ctx, "simple")}), note
 

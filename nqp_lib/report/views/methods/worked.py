@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from nqp_lib.labels import entry
+from nqp_lib.teaching.subset import YEAR_RULE_ALL
 from nqp_lib.teaching import (
     CriticStep,
     DagumStep,
@@ -70,10 +71,16 @@ def symbols(sub: ExampleSubset) -> dict[str, str]:
     return {i: f"x{str(j + 1).translate(sub_digits)}" for j, i in enumerate(sub.indicators)}
 
 
+def unit_heading(ctx: Report) -> str:
+    """The heading of a column of units: the panel's noun ("Province", "City", "省份" …)."""
+    noun = ctx.noun()
+    return noun[:1].upper() + noun[1:]
+
+
 def _rows(ctx: Report, frame: pd.DataFrame) -> pd.DataFrame:
     """``i, unit (display name), year`` for the rows of a subset-shaped frame."""
     return pd.DataFrame({label(ctx, "row"): np.arange(1, len(frame) + 1),
-                         label(ctx, "unit_col"): [ctx.name_of(str(u)) for u in frame["unit"]],
+                         unit_heading(ctx): [ctx.name_of(str(u)) for u in frame["unit"]],
                          label(ctx, "year"): frame["year"].astype(int).to_numpy()})
 
 
@@ -114,8 +121,7 @@ def subset_facts(ctx: Report, sub: ExampleSubset) -> dict[str, Any]:
             "k": len(sub.indicators), "rows": len(sub.frame), "n_units": len(sub.units), "n_years": len(sub.years),
             "given_units": sub.how.get("units") == "given", "given_years": sub.how.get("years") == "given",
             "given_indicators": sub.how.get("indicators") == "given",
-            "years_all_observed": sub.how.get("years") != "first, middle and last of the index's years "
-                                                          "(no year has every indicator observed for these units)",
+            "years_all_observed": sub.how.get("years") != YEAR_RULE_ALL,
             "imputed": sub.n_imputed, "grouped": bool(sub.groups)}
 
 
