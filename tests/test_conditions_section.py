@@ -102,9 +102,9 @@ def test_status_line_of_condition_one_reads_right(ctx):
     st = views.status(ctx, 1)["intl"]["st"]
     below = st.gap_to_oecd_aggregate > 0
     if ctx.lang == "en":
-        assert ("below the OECD's weighted aggregate" if below else "above the OECD's weighted aggregate") in text
+        assert ("below the OECD read as a weighted average" if below else "above the OECD read as a weighted average") in text
     else:
-        assert ("低于经合组织加权汇总值" if below else "高于经合组织加权汇总值") in text
+        assert ("低于经合组织加权平均" if below else "高于经合组织加权平均") in text
 
 
 def test_ledger_summary_counts_the_computed_outcomes(ctx):

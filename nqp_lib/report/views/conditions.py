@@ -69,6 +69,15 @@ def _headline_first(labels: dict[str, str], headline: str | None) -> dict[str, s
     return dict(sorted(labels.items(), key=lambda kv: kv[0] != headline))
 
 
+def intro(ctx: Report) -> dict[str, Any]:
+    """What the intro block is filled with: the origins of the international series the section compares
+    China on (from their provenance)."""
+    from nqp_lib.data.series import catalogue
+
+    provs = [p for s in catalogue("international") if s.conditions for p in provenance(s)]
+    return {"sources": source_names(provs, ctx.lang)}
+
+
 def heading(ctx: Report, n: int) -> dict[str, Any]:
     """What the heading block of condition ``n`` is filled with: its number and name."""
     return {"n": n, "name": words(ctx, "conditions")[n]}
@@ -91,11 +100,13 @@ def status(ctx: Report, n: int) -> dict[str, Any]:
     if intl_id is not None:
         year = comparison_year(intl_id)
         st, pp = standing(intl_id, year), peer_position(intl_id, year)
+        agg, mean = solid_mean(st.oecd_aggregate), solid_mean(st.oecd_mean)
         s = next(x for x in _data(ctx, n).series if x.id == intl_id and x.scope == "international")
         out["intl"] = {
             "name": s.name(ctx.lang), "unit": unit_label(s.unit, ctx.lang), "st": st, "peers": pp,
             "gap_unit": ctx.t("cond_points") if s.unit == "%" else unit_label(s.unit, ctx.lang),
-            "agg": solid_mean(st.oecd_aggregate), "mean": solid_mean(st.oecd_mean),
+            "agg": agg, "mean": mean, "agg_label": agg.label(ctx.lang) if agg else "",
+            "mean_label": mean.label(ctx.lang) if mean else "",
             "below": [economy(c).name(ctx.lang) for c in pp.below],
             "above": [economy(c).name(ctx.lang) for c in pp.above],
         }
