@@ -292,7 +292,7 @@ def ledger_chart(ctx: Report) -> alt.LayerChart:
     })
     columns = {"section": (claim_label("col_section", ctx.lang), 0), "claim": (claim_label("col_claim", ctx.lang), 55),
                "stated": (claim_label("col_value", ctx.lang), 430), "outcome_label": (claim_label("col_outcome", ctx.lang), 560),
-               "compared": (claim_label("col_compared", ctx.lang), 680)}
+               "compared": (claim_label("col_compared", ctx.lang), 720)}
     text = ChartText(ctx.t("cond_ledger_title", n=len(f)), _ledger_source(ctx), ctx.t("cond_ledger_unit"),
                      ctx.t("cond_ledger_note"))
     return condition_charts.ledger_table(
