@@ -192,3 +192,21 @@ def test_groups_sentence_names_a_shared_obstacle_once_with_its_range():
     text = ctx.text("groups_finding", s=s)
     if s["same_dimension"]:
         assert text.count(s["dimension"]) == 1 and f"{max(shares) * 100:.1f}%" in text
+
+
+def test_the_live_explorer_scores_each_choice_as_the_static_grid_does(monkeypatch):
+    """ipywidgets version (a kernel): each choice is scored on the spot with levers.scenario; the numbers
+    equal the grid the static page looks up."""
+    from nqp_lib.report.views.pathways.explorer import ScenarioExplorer
+
+    monkeypatch.delenv("NQP_STATIC", raising=False)
+    ctx = setup("pathways", lang="en", year_from=2015)
+    ex = ScenarioExplorer(ctx)
+    ex.lever.value, ex.size.value = "dimension:objects", "p75"
+    ex.target.value = next(k for k in pathways.outcomes(ctx)["target"].unique() if k.startswith("group:"))
+    table = ex.table().set_index("")
+    row = pathways.outcomes(ctx).set_index(["lever", "size", "target"]).loc[
+        ("dimension:objects", "p75", ex.target.value)]
+    assert table.loc[ctx.t("national_index"), ctx.t("after")] == pytest.approx(row["national"], abs=1e-12)
+    assert table.loc[ctx.t("rank"), ctx.t("after")] == row["rank"]
+    assert table.loc[ctx.t("rank"), ctx.t("before")] == row["rank_base"]

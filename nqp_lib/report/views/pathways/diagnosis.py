@@ -140,7 +140,7 @@ def group_table(ctx: Report, year: int) -> pd.DataFrame | str:
         f = facts(ctx, group, year, by="group")
         n = int(diag.groups.loc[(diag.groups["group"] == group) & (diag.groups["year"] == year), "n_units"].iat[0])
         rows.append({
-            ctx.t("region"): group, ctx.t("n_units", units=ctx.noun(plural=True)): n,
+            ctx.t("region"): group, ctx.t("n_units"): n,
             ctx.t("main_obstacle"): f["dimension"],
             ctx.t("obstacle_share"): round(f["dimension_share"] * 100, 1),
             ctx.t("obstacle_share_first", year=f["first_year"]): round(f["dimension_share_first"] * 100, 1),

@@ -16,7 +16,7 @@ import altair as alt
 import pandas as pd
 
 from nqp_lib import charts
-from nqp_lib.report.views.common import grouping_note, index_text, weights_note
+from nqp_lib.report.views.common import group_order, grouping_note, index_text, weights_note
 from nqp_lib.report.views.pathways.diagnosis import has_groups
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -93,7 +93,8 @@ def dagum_ginis(ctx: Report) -> alt.HConcatChart | str:
     between = between[between["pair"].isin(shown)]
     unit = ctx.t("gini_unit")
     left = charts.lines(within[["year", "gini", "pair"]], "year", "gini", "pair", key="pwgjj", lang=ctx.lang,
-                        color_title=ctx.t("region"), text=index_text(ctx, ctx.t("within_gini_title"), unit))
+                        color_title=ctx.t("region"), order=group_order(ctx),
+                        text=index_text(ctx, ctx.t("within_gini_title"), unit))
     right = charts.lines(between[["year", "gini", "pair"]], "year", "gini", "pair", key="pwgjh", lang=ctx.lang,
                          color_title=ctx.t("region_pair"),
                          text=index_text(ctx, ctx.t("between_gini_title"), unit, note))

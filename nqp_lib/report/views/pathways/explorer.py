@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from nqp_lib.charts import titled
@@ -119,6 +120,8 @@ def explorer_chart(ctx: Report) -> alt.VConcatChart:
     cols = ["lever", "size", "target", "national", "national_base", "score", "score_base", "rank", "rank_base"]
     has_interval = bool(out["rank_p05"].notna().all())
     data = out[cols + (["rank_p05", "rank_p95"] if has_interval else [])].round(6)
+    if has_interval:  # percentiles of ranks interpolate (5.05): the page shows whole ranks, widened outwards
+        data = data.assign(rank_p05=np.floor(data["rank_p05"]).astype(int), rank_p95=np.ceil(data["rank_p95"]).astype(int))
     text = index_text(ctx, ctx.t("explorer_title", year=ctx.settings.year_to), ctx.t("index_unit"),
                       ctx.t("explorer_note", n=len(out), units=ctx.noun(plural=True)))
     base = (
