@@ -338,3 +338,25 @@ def test_country_panel_overview_has_no_province_wording_and_its_own_source(tmp_p
     assert "Made-up Statistics Office (2026), Test panel" in full
     assert "China Statistical Yearbook on S&T" not in full and "《中国科技统计年鉴》" not in full
     assert ("Delta" if lang == "en" else "丁国") in page  # display names, and the sidecar's focus
+
+
+def test_uncertainty_keeps_grouping_columns(tmp_path, run_cli):
+    p = write_panel(tmp_path)
+    out = tmp_path / "u"
+    res = run_cli("uncertainty", p, "--system", tmp_path / "tiny.yaml", "--draws", "10", "--seed", "1", "--out", out)
+    assert res.code == 0, res.err
+    ranks = pd.read_csv(out / "ranks.csv")
+    assert ranks.columns[-1] == "bloc" and dict(zip(ranks["unit"], ranks["bloc"])) == BLOC
+
+
+def test_international_report_settings_follow_the_panel():
+    from nqp_lib.report.context import Report, check_settings
+
+    s = check_settings(panel="international", system="international", focus="中国", grouping="g20", lang="zh")
+    assert s.focus == "CHN" and s.grouping == "g20" and s.adjusted == ()
+    ctx = Report("overview", s)
+    assert ctx.noun() == "经济体" and ctx.name_of("CHN") == "中国" and ctx.t("region") == "二十国集团"
+    assert dict(zip(ctx.regions["unit"], ctx.regions["group"]))["CHN"] == "二十国集团成员"
+    assert ctx.weights() is None  # no spatial weights ship with the international panel
+    default = check_settings(panel="international", system="international", lang="en")
+    assert (default.focus, default.grouping) == ("CHN", "income_group")
