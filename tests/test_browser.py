@@ -104,15 +104,27 @@ def test_bound_inputs_change_the_chart(built, browser, stem):
     page.close()
 
 
+def _reweight_chart(page):
+    """Index of the overview's re-weighting chart: the one with a year slider and three weight sliders."""
+    charts = page.locator(".nqp-chart")
+    for i in range(charts.count()):
+        if charts.nth(i).locator("input[type=range]").count() == 4:
+            return i
+    raise AssertionError("no re-weighting chart on the page")
+
+
 def test_weight_sliders_rerank_in_the_browser(built, browser):
-    """Zeroing two dimension weights re-ranks the provinces on the third, as computed in Python."""
+    """Zeroing two dimension weights re-ranks the provinces on the third, as computed in Python; zeroing the
+    third leaves nothing to rank, and the chart says so instead of showing an order."""
     from nqp_lib.report.context import Report, check_settings
 
     page, _ = _open(browser, built.out / "00_overview.html")
     _wait_for_charts(page)
-    chart = page.locator(".nqp-chart").nth(3)  # the re-weighting chart
-    labels = ("() => [...document.querySelectorAll('.nqp-chart')[3].querySelectorAll('svg.marks g.mark-text.role-mark text')]"
-              ".map(t => t.textContent).sort((a, b) => parseInt(a) - parseInt(b)).slice(0, 6)")
+    i = _reweight_chart(page)
+    chart = page.locator(".nqp-chart").nth(i)
+    labels = (f"() => [...document.querySelectorAll('.nqp-chart')[{i}].querySelectorAll('svg.marks g.mark-text.role-mark text')]"
+              ".map(t => t.textContent).filter(t => /^\\d+\\. /.test(t))"
+              ".sort((a, b) => parseInt(a) - parseInt(b)).slice(0, 6)")
     before = page.evaluate(labels)
     sliders = chart.locator("input[type=range]")
     assert sliders.count() == 4  # year + three dimension weights
@@ -126,6 +138,43 @@ def test_weight_sliders_rerank_in_the_browser(built, browser):
     s = ctx.scores[ctx.scores["year"] == 2023].sort_values(["score", "unit"], ascending=[False, True])
     assert before == [f"{i}. {n}" for i, n in enumerate(s["name"].head(6), start=1)]
     assert before != after
+    note = (f"() => [...document.querySelectorAll('.nqp-chart')[{i}].querySelectorAll('svg.marks g.mark-text text')]"
+            ".filter(t => t.textContent.startsWith('所有权重均为0')).map(t => Number(t.getAttribute('opacity') ?? 1))")
+    assert page.evaluate(note) == [0]  # hidden while a weight is positive
+    sliders.nth(1).evaluate("el => { el.value = 0; el.dispatchEvent(new Event('input', {bubbles: true})); }")
+    page.wait_for_timeout(400)
+    assert page.evaluate(note) == [1]  # every weight 0: "nothing to rank"
+    page.close()
+
+
+def test_unit_profile_drop_down_shows_the_chosen_units_values(built, browser):
+    """Choosing another unit in the connotation page's profile drop-down draws that unit's raw values, the
+    same as nqp_lib.measure.profile.unit_profiles gives in Python."""
+    from nqp_lib.report.context import setup
+    from nqp_lib.report.views import connotation
+
+    ctx = setup("connotation")
+    p = connotation.profiles(ctx)
+    page, log = _open(browser, built.out / "01_connotation.html")
+    _wait_for_charts(page)
+    charts = page.locator(".nqp-chart")
+    idx = next(i for i in range(charts.count()) if charts.nth(i).locator("select").count())
+    select = charts.nth(idx).locator("select").first
+    texts = (f"() => [...document.querySelectorAll('.nqp-chart')[{idx}].querySelectorAll('svg.marks g.mark-text text')]"
+             ".map(t => t.textContent).filter(t => t.length)")
+
+    def expected(name):
+        rows = p[(p["name"] == name) & (p["kind"] == "indicator")]
+        return sorted(rows["raw_text"])
+
+    assert select.input_value() == ctx.name_of(ctx.settings.focus)
+    assert sorted(page.evaluate(texts)) == expected(ctx.name_of(ctx.settings.focus))
+    other = ctx.name_of("西藏") if "西藏" in set(p["unit"]) else p["name"].iloc[-1]
+    other = p.loc[p["unit"] != ctx.settings.focus, "name"].iloc[0] if other == select.input_value() else other
+    select.select_option(other)
+    page.wait_for_timeout(400)
+    assert sorted(page.evaluate(texts)) == expected(other) != expected(ctx.name_of(ctx.settings.focus))
+    assert log["console"] == [] and log["external"] == []
     page.close()
 
 

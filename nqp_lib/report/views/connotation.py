@@ -48,13 +48,21 @@ def coupling(ctx: Report) -> pd.DataFrame:
     return ctx.memo("coupling", lambda: ctx.with_regions(coupling_coordination(ctx.index.result_)))
 
 
-def coupling_map(ctx: Report) -> alt.LayerChart | str:
-    if not ctx.is_provincial:
-        return ctx.t("provinces_only")
-    return charts.tile_map(
-        coupling(ctx), "D", key="ccd", lang=ctx.lang, tiles=ctx.regions, value_title="D",
-        colours=("#e6f3f8", "#3a8fc4"), text=index_text(ctx, ctx.t("coupling_title"), ctx.t("coupling_unit")),
-    )
+def coupling_map(ctx: Report) -> alt.LayerChart:
+    """Coupling coordination D on the tile map for the 31 provinces; for any other panel, its mean with the
+    P10–P90 and min–max bands across units and each group's mean over the years (scales to any number of units)."""
+    title = ctx.t("coupling_title")
+    if ctx.is_provincial:
+        return charts.tile_map(
+            coupling(ctx), "D", key="ccd", lang=ctx.lang, tiles=ctx.regions, value_title="D",
+            colours=("#e6f3f8", "#3a8fc4"), text=index_text(ctx, title, ctx.t("coupling_unit")),
+        )
+    from nqp_lib.measure.summary import group_means, spread_by_year
+
+    cc = coupling(ctx)
+    note = ctx.t("cn_coupling_note", units=ctx.noun(plural=True))
+    return argument_charts.spread_band(spread_by_year(cc, "D"), group_means(cc, value="D"), key="ccd", lang=ctx.lang,
+                                       order=group_order(ctx), text=index_text(ctx, title, ctx.t("coupling_unit"), note))
 
 
 def coupling_grades(ctx: Report, year: int) -> pd.DataFrame:

@@ -1,0 +1,114 @@
+"""The overview's and the connotation page's views: the argument graph, headline numbers, the unit profile,
+the method comparison, and both pages built for a panel of cities in both languages."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from nqp_lib.report.context import setup
+from nqp_lib.report.views import connotation, overview
+
+
+@pytest.fixture(scope="module")
+def en():
+    return setup("connotation", lang="en")
+
+
+def test_argument_graph_follows_the_vocabulary_and_the_systems_tags(en):
+    nodes, edges = overview.argument_graph(en)
+    assert nodes.groupby("column").size().tolist() == [3, 4, 6, 6]
+    w = edges.set_index(["source", "target"])["weight"]
+    # three_elements: indicators of dimension "means" tagged high_tech (R&D intensity, patents …) counted
+    means_ht = sum(1 for d in en.system.dimensions if d.id == "means" for i in d.indicators if "high_tech" in i.features)
+    assert w[("elements:means", "features:high_tech")] == means_ht > 0
+    green_5 = sum(1 for i in en.system.indicators if "green" in i.features and 5 in i.conditions)
+    assert w[("features:green", "conditions:5")] == green_5
+    assert all(w[(f"conditions:{k}", f"recommendations:{k}")] == 1 for k in range(1, 7))
+
+
+def test_headline_values_are_the_scores_own_arithmetic():
+    ctx = setup("overview", lang="en")
+    v = overview.headline_values(ctx)
+    s = ctx.scores
+    m0, m1 = s[s["year"] == 2012]["score"].mean(), s[s["year"] == 2023]["score"].mean()
+    assert v["mean0"] == pytest.approx(m0) and v["mean1"] == pytest.approx(m1)
+    assert v["compound"] == pytest.approx(100 * ((m1 / m0) ** (1 / 11) - 1))
+    assert v["simple"] == pytest.approx(100 * (m1 / m0 - 1) / 11)
+    assert v["p90_1"] == pytest.approx(np.percentile(s[s["year"] == 2023]["score"], 90))
+    assert overview.rebuild_command(ctx) == "nqp build overview -p lang en"
+
+
+def test_profile_medians_and_raw_values(en):
+    p = connotation.profiles(en)
+    res = en.index.result_
+    a = res.arrays
+    j = a.indicators.index("rd_intensity")
+    sel = a.years == 2023
+    col = a.normalised[sel, j]
+    row = p[(p["unit"] == "广东") & (p["item"] == "rd_intensity")].iloc[0]
+    assert row["median_all"] == pytest.approx(np.median(col))
+    east = [u for u, g in zip(en.scores["unit"], en.scores["group"]) if g == row["group"]]
+    east_vals = [v for u, v in zip(a.units[sel], col) if u in set(east)]
+    assert row["median_group"] == pytest.approx(np.median(east_vals))
+    raw = a.raw[sel & (a.units == "广东"), j][0]
+    assert row["raw_text"].startswith(f"{raw:.3f}") and "% of GDP" in row["raw_text"]
+    v = connotation.profile_values(en)
+    assert v["n_ind"] == len(en.system.indicators) and not v["summarised"]
+
+
+def test_method_comparison_includes_the_registries_methods_and_its_own_ranking(en):
+    mr = connotation.method_ranks(en)
+    assert mr.nominal == "entropy/sum"
+    assert (mr.ranks["entropy/sum"].sort_index() ==
+            en.scores[en.scores["year"] == 2023].set_index("unit")["rank"].sort_index()).all()
+    t = connotation.correlation_table(en)
+    assert len(t) == len(mr.variants) - 1 and (t["Spearman ρ"] <= 1).all()
+    v = connotation.robustness_values(en)
+    assert v["rho_min_nominal"] <= v["rho_max_nominal"] <= 1 and v["mover_spread"] == v["mover_worst"] - v["mover_best"]
+
+
+def test_energy_intensity_is_total_energy_over_total_gdp(en):
+    data = connotation.intensity_series(en)
+    f = en.panel.frame
+    f = f[(f["year"] == 2015) & ~f["unit"].isin(en.excluded_units)].dropna(subset=["energy_10k_tce", "gdp_100m_yuan"])
+    row = data[(data["series"] == en.t("cn_energy_intensity")) & (data["year"] == 2015)].iloc[0]
+    assert row["national"] == pytest.approx(f["energy_10k_tce"].sum() / f["gdp_100m_yuan"].sum())
+    assert data["year"].max() == 2019  # provincial energy and CO2 end in 2019
+
+
+PROVINCE_WORDS = re.compile(r"province|provincial|省份|各省|分省", re.IGNORECASE)
+
+
+def _visible_text(html: str) -> str:
+    html = re.sub(r"<script.*?</script>", " ", html, flags=re.S)
+    html = re.sub(r"<style.*?</style>", " ", html, flags=re.S)
+    html = re.sub(r"<footer.*?</footer>", " ", html, flags=re.S)  # provenance: file names of the shipped data
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_panel_of_cities_builds_both_pages_in_its_own_words(tmp_path, lang):
+    from nqp_lib.data.panel import provincial_panel
+    from nqp_lib.report.build import build
+
+    frame = provincial_panel().frame
+    keep = sorted(frame["unit"].unique())[:8]
+    names = {u: f"City{i}" for i, u in enumerate(keep)}
+    cities = frame[frame["unit"].isin(keep)].assign(unit=lambda f: f["unit"].map(names)).rename(columns={"unit": "city"})
+    cities.to_csv(tmp_path / "cities.csv", index=False)
+    res = build(["overview", "connotation"], overrides={"panel": str(tmp_path / "cities.csv"), "focus": "City3",
+                                                        "lang": lang}, out=tmp_path / "out", quiet=True)
+    assert not res.failed, [o.error for o in res.failed]
+    for page in ("00_overview.html", "01_connotation.html"):
+        text = _visible_text((tmp_path / "out" / page).read_text(encoding="utf-8"))
+        ctx = setup("overview", lang=lang, panel=str(tmp_path / "cities.csv"), focus="City3")
+        text = text.replace(overview.index_map(ctx), "")  # the note saying why the tile map is left out
+        for i in ctx.system.indicators:  # the system file's own units ("ratio to the all-province average")
+            text = text.replace(i.unit_in(lang), "")
+        found = PROVINCE_WORDS.findall(text)
+        assert not found, f"{page}: {found[:5]}"
+        assert ("cities" in text) if lang == "en" else ("城市" in text)
