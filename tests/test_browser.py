@@ -160,7 +160,7 @@ def test_unit_profile_drop_down_shows_the_chosen_units_values(built, browser):
     charts = page.locator(".nqp-chart")
     idx = next(i for i in range(charts.count()) if charts.nth(i).locator("select").count())
     select = charts.nth(idx).locator("select").first
-    texts = (f"() => [...document.querySelectorAll('.nqp-chart')[{idx}].querySelectorAll('svg.marks g.mark-text text')]"
+    texts = (f"() => [...document.querySelectorAll('.nqp-chart')[{idx}].querySelectorAll('svg.marks g.mark-text.role-mark text')]"
              ".map(t => t.textContent).filter(t => t.length)")
 
     def expected(name):

@@ -209,9 +209,20 @@ def _recolour(ctx: Report, chart):
     return argument_charts.with_group_colours(chart, group_order(ctx), ctx.t("region"))
 
 
+def _shown(ctx: Report, note: str | None = None) -> tuple[pd.DataFrame, str | None]:
+    """The scores a one-bar-per-unit chart draws: every unit of a small panel; of a large one the top and
+    bottom :data:`nqp_lib.chartdata.TOP_N` of each year plus the focus unit, and a note saying so."""
+    from nqp_lib.chartdata import summarised_note, top_bottom_focus
+
+    data = top_bottom_focus(ctx.scores, "score", focus=ctx.settings.focus)
+    said = summarised_note(data, ctx.lang, ctx.noun(plural=True), ctx.name_of(ctx.settings.focus))
+    return data.frame, " ".join(x for x in (note, said) if x) or None
+
+
 def index_ranking(ctx: Report) -> alt.Chart:
-    return _recolour(ctx, charts.ranking(ctx.scores, "score", key="rank", lang=ctx.lang, focus=ctx.settings.focus,
-                                         text=index_text(ctx, ctx.t("nqpf_index") + " · " + ctx.t("rank"))))
+    frame, note = _shown(ctx)
+    return _recolour(ctx, charts.ranking(frame, "score", key="rank", lang=ctx.lang, focus=ctx.settings.focus,
+                                         text=index_text(ctx, ctx.t("nqpf_index") + " · " + ctx.t("rank"), note=note)))
 
 
 def index_trends(ctx: Report) -> alt.LayerChart:
@@ -231,9 +242,10 @@ def reweight(ctx: Report) -> alt.Chart | str:
         return ctx.t(f"reweight_needs_{option}", value=value)
     weights = fitted_dimension_weights(ctx.index.result_)
     dims = [(d, label, weights[d]) for d, label in dimension_labels(ctx)]
+    frame, note = _shown(ctx, ctx.t("reweight_note"))
     return _recolour(ctx, charts.reweight(
-        ctx.scores, dims, key="rw", lang=ctx.lang, focus=ctx.settings.focus,
-        text=index_text(ctx, ctx.t("nqpf_index") + " · " + ctx.t("weight"), note=ctx.t("reweight_note"))))
+        frame, dims, key="rw", lang=ctx.lang, focus=ctx.settings.focus,
+        text=index_text(ctx, ctx.t("nqpf_index") + " · " + ctx.t("weight"), note=note)))
 
 
 def top_table(ctx: Report, year: int | None = None, n: int = 10) -> pd.DataFrame:
