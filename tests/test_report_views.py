@@ -24,7 +24,7 @@ NOT_VIEWS = {"dimension_labels", "words", "computed_source", "values_source", "s
              # overview and connotation: graphs, numbers for prose, commands and lists
              "argument_graph", "headline_values", "ends_values", "rebuild_command", "section_names", "changed_names",
              "group_order", "profile_choice", "profile_order", "profile_values", "method_ranks", "robustness_values",
-             "feature_values", "intensity_values", "peer_values"}
+             "feature_values", "intensity_values", "peer_values", "intro"}
 #: section-02 views of one formation condition
 NEEDS_CONDITION = {"condition_table", "national_chart", "peers_chart", "standing_table", "provincial_chart", "claims_table"}
 
