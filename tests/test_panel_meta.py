@@ -360,3 +360,18 @@ def test_international_report_settings_follow_the_panel():
     assert ctx.weights() is None  # no spatial weights ship with the international panel
     default = check_settings(panel="international", system="international", lang="en")
     assert (default.focus, default.grouping) == ("CHN", "income_group")
+
+
+def test_sidecar_weights_reach_moran_and_bad_labels_are_refused(tmp_path):
+    from nqp_lib.report.context import Report
+    from nqp_lib.report.views import methods
+
+    p = write_panel(tmp_path)
+    (tmp_path / "w.csv").write_text("from,to\nA,B\nB,A\nB,C\nC,B\nD,E\nE,D\nE,F\nF,E\nC,D\nD,C\n", encoding="utf-8")
+    (tmp_path / "econ.meta.yaml").write_text("weights: w.csv\n", encoding="utf-8")
+    from_sidecar = methods.moran(Report("methods", settings_for(tmp_path)))
+    as_parameter = methods.moran(Report("methods", settings_for(tmp_path, weights_matrix=str(tmp_path / "w.csv"))))
+    assert from_sidecar.global_["I"].tolist() == as_parameter.global_["I"].tolist()
+    (tmp_path / "w.csv").write_text("from,to\nX,Y\nY,X\n", encoding="utf-8")
+    with pytest.raises(ParameterError, match=r"econ\.meta\.yaml: key 'weights': its labels \(X, Y …\) share 0 unit"):
+        settings_for(tmp_path)

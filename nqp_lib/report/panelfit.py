@@ -74,20 +74,26 @@ def fit_grouping(s: Any, panel: Panel, adjusted: Adjusted) -> str:
 
 
 def check_weights_matrix(s: Any, panel: Panel) -> None:
-    """``weights_matrix`` is a readable weights file sharing units with the panel (errors name the parameter)."""
-    if not s.weights_matrix:
+    """The weights file the report would use — ``weights_matrix``, else the panel metadata's ``weights`` — is
+    readable and shares at least 3 units with the panel (errors name the parameter or the sidecar key)."""
+    meta = panel.meta
+    if s.weights_matrix:
+        path, where = Path(s.weights_matrix), f"parameter 'weights_matrix' = {s.weights_matrix!r}"
+    elif meta is not None and meta.weights is not None:
+        path, where = meta.weights, f"{meta.source}: key 'weights'"
+    else:
         return
     from nqp_lib.disparity.weights import read_weights
 
     try:
-        w = read_weights(Path(s.weights_matrix))
+        w = read_weights(path)
     except NqpError as exc:
-        raise ParameterError(f"parameter 'weights_matrix' = {s.weights_matrix!r}: {exc}") from None
+        raise ParameterError(f"{where}: {exc}") from None
     units = set(panel.frame["unit"])
     common = units & set(map(str, w.labels))
     if len(common) < 3:
         raise ParameterError(
-            f"parameter 'weights_matrix' = {s.weights_matrix!r}: its labels ({', '.join(map(str, w.labels[:5]))} …) "
+            f"{where}: its labels ({', '.join(map(str, w.labels[:5]))} …) "
             f"share {len(common)} unit(s) with panel {s.panel!r} (e.g. {', '.join(panel.unit_names[:5])}); "
             "label rows and columns with the panel's unit keys"
         )
