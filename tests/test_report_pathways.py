@@ -96,8 +96,14 @@ def test_markov_is_shown_relative_to_each_years_mean_and_the_absolute_chain_is_s
     title = str(pathways.markov_chart(ctx).to_dict()["title"])
     assert ctx.t("basis_relative") in title
     absolute = pathways.markov_facts(ctx, "absolute")
-    text = ctx.text("markov_basis", m=pathways.markov_facts(ctx), absolute_top=absolute.stay_highest)
-    assert f"{absolute.stay_highest * 100:.0f}%" in text
+    rising = pathways.rising_share(ctx)
+    s = ctx.scores
+    first, last = s[s["year"] == 2015].set_index("unit")["score"], s[s["year"] == 2023].set_index("unit")["score"]
+    assert rising == pytest.approx(float((last > first.reindex(last.index)).mean()))  # oracle
+    text = ctx.text("markov_basis", m=pathways.markov_facts(ctx), rising=rising, absolute_top=absolute.stay_highest)
+    assert f"{rising * 100:.0f}%" in text
+    if rising >= 0.8:
+        assert f"{absolute.stay_highest * 100:.0f}%" in text
 
 
 def test_convergence_sentences_carry_the_half_life(ctx):

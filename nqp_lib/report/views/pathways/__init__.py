@@ -31,6 +31,7 @@ from nqp_lib.report.views.pathways.disparities import (
     density_facts,
     markov_chart,
     markov_facts,
+    rising_share,
     sigma_chart,
     sigma_facts,
     sigma_low,
@@ -54,6 +55,6 @@ __all__ = [
     "density_chart", "density_facts", "diagnosis", "explorer_chart", "explorer_facts", "facts", "focus_gap",
     "focus_obstacle_lines", "focus_top_obstacles", "grid", "group_facts", "group_summary", "group_obstacle_lines", "group_table", "has_groups",
     "lever_facts", "levers_table", "main_obstacle_by_region", "markov_chart", "markov_facts", "numbered",
-    "outcomes", "show_explorer", "sigma_chart", "sigma_facts", "sigma_low", "spatial_markov_chart", "spatial_markov_facts",
+    "outcomes", "rising_share", "show_explorer", "sigma_chart", "sigma_facts", "sigma_low", "spatial_markov_chart", "spatial_markov_facts",
     "suite_data",
 ]

@@ -128,12 +128,21 @@ def markov_facts(ctx: Report, basis: str = SHOWN_BASIS):
     return facts(run(ctx, "markov").result[basis])
 
 
+def rising_share(ctx: Report) -> float:
+    """Share of the units whose score is higher in the last year than in the first (with both years scored):
+    when it is large, absolute Markov classes mostly record the passing of time."""
+    s = ctx.scores.pivot_table(index="unit", columns="year", values="score")
+    both = s[[s.columns.min(), s.columns.max()]].dropna()
+    return float((both.iloc[:, 1] > both.iloc[:, 0]).mean())
+
+
 def markov_chart(ctx: Report, basis: str = SHOWN_BASIS) -> alt.LayerChart:
     """Transition probabilities of the classic chain on ``basis`` (relative to each year's mean by default)."""
     r = run(ctx, "markov")
     m = r.result[basis]
     title = ctx.t("pw_markov_title", classes=m.options["classes"], basis=ctx.t(f"basis_{basis}"))
-    return charts.heatmap(m.table(), "to_class", "from_class", "probability", key="pwmk", lang=ctx.lang,
+    table = m.table().dropna(subset=["probability"])  # a class never left has no row to draw
+    return charts.heatmap(table, "to_class", "from_class", "probability", key="pwmk", lang=ctx.lang,
                           text=index_text(ctx, title, ctx.t("probability"), ctx.t("class_note")),
                           x_title=ctx.t("to_class"), y_title=ctx.t("from_class"))
 
@@ -156,7 +165,7 @@ def spatial_markov_chart(ctx: Report, basis: str = SHOWN_BASIS) -> alt.FacetChar
     r = run(ctx, "spatial_markov")
     if r is None:
         return weights_note(ctx)
-    table = r.result[basis].table()
+    table = r.result[basis].table().dropna(subset=["probability"])  # unobserved rows: no cells, not "null"
     table = table.assign(lag=[ctx.t("lag_class", k=int(k)) for k in table["lag_class"]])
     title = ctx.t("spatial_markov_title", basis=ctx.t(f"basis_{basis}"))
     return charts.heatmap(table, "to_class", "from_class", "probability", key="pwsmk", lang=ctx.lang, facet="lag",
