@@ -83,6 +83,7 @@ def test_worked_sentences_show_the_librarys_numbers(ctx, example):
     assert c["C"] == pytest.approx(c["sigma"] * c["conflict"]) and c["w"] == cri.w[first]
     assert f"{cri.w[first]:.4f}" in ctx.text("we_critic", **c)
     t = methods.topsis_facts(ctx, top, sub)
+    assert t["bounds_are_weights"]  # min-max over the block: v⁺ = w, v⁻ = 0
     assert t["closeness"] == pytest.approx(t["d_minus"] / (t["d_plus"] + t["d_minus"]))
     assert f"{top.scores.at[0, 'closeness']:.4f}" in ctx.text("we_topsis", **t)
     d = methods.dagum_facts(ctx, example.dagum)
@@ -159,8 +160,12 @@ def test_contrast_sentences_and_tables(ctx):
     assert f"{growth['compound'] * 100:.1f}%" in ctx.text("wi_growth", **growth)
     assert len(methods.scope_table(ctx)) == len(ctx.index.result_.scores["year"].unique())
     assert len(methods.zeros_table(ctx)) == len(methods.weights_table(ctx)) == len(ctx.system.indicator_ids)
-    table, note = methods.aggregate_table(ctx)
-    assert note is None and len(table) == ctx.index.result_.scores["unit"].nunique()  # 30 units: all shown
+    table, note = methods.aggregate_table(ctx)  # 30 units: the 12 largest rank moves and the focus
+    assert len(table) <= lessons.MAX_UNIT_ROWS + 1 and ctx.name_of(ctx.settings.focus) in set(table.iloc[:, 0])
+    assert str(ctx.index.result_.scores["unit"].nunique()) in note
+    growth, note = methods.growth_table(ctx)
+    assert len(growth) <= lessons.MAX_UNIT_ROWS + 2 and note  # fastest, slowest, focus and the mean
+    assert growth.iloc[-1, 3] == pytest.approx(methods.contrast(ctx, "growth").facts["compound"] * 100)
     bw = methods.contrast_facts(ctx, "bandwidth")
     assert bw["rules"] == ["Silverman", "Scott"]
 
@@ -168,11 +173,11 @@ def test_contrast_sentences_and_tables(ctx):
 def test_unit_tables_are_capped_for_many_units():
     n = 3000
     table = pd.DataFrame({"unit": [f"U{i}" for i in range(n)], "score": np.arange(n, dtype=float)})
-    page = SimpleNamespace(lang="en", settings=SimpleNamespace(focus="U5"), noun=lambda: "unit")
+    page = SimpleNamespace(lang="en", settings=SimpleNamespace(focus="U5"), noun=lambda plural=False: "units" if plural else "unit")
     kept, note = lessons._unit_rows(page, table, table["score"])
     assert len(kept) == lessons.MAX_UNIT_ROWS + 1 and "U5" in set(kept["unit"]) and "3000 units" in note
-    small, none = lessons._unit_rows(page, table.head(30), table["score"].head(30))
-    assert len(small) == 30 and none is None
+    small, none = lessons._unit_rows(page, table.head(15), table["score"].head(15))
+    assert len(small) == 15 and none is None
 
 
 # ------------------------------------------------------------------------------- disparity through the suite

@@ -16,8 +16,10 @@ from nqp_lib.report.views.methods.worked import exact, label, unit_heading
 if TYPE_CHECKING:  # pragma: no cover
     from nqp_lib.report.context import Report
 
-#: At most this many unit rows in a contrast table (the units whose rank moves most, plus the focus).
-MAX_UNIT_ROWS = 20
+#: At most this many unit rows in a contrast table (the units whose rank moves most, plus the focus); a
+#: panel with no more than :data:`ALL_UNITS_UP_TO` units is shown whole.
+MAX_UNIT_ROWS = 12
+ALL_UNITS_UP_TO = 15
 CONTRASTS = ("scope", "zeros", "weights", "aggregate", "bandwidth", "growth")
 
 
@@ -110,11 +112,12 @@ def weights_table(ctx: Report) -> pd.DataFrame:
 def _unit_rows(ctx: Report, table: pd.DataFrame, order: pd.Series) -> tuple[pd.DataFrame, str | None]:
     """All rows when there are few units; else the :data:`MAX_UNIT_ROWS` largest by ``order`` and the focus,
     with the note saying so."""
-    if len(table) <= MAX_UNIT_ROWS + 10:
+    if len(table) <= ALL_UNITS_UP_TO:
         return table, None
     keep = order.sort_values(ascending=False, kind="stable").index[:MAX_UNIT_ROWS]
     mask = table.index.isin(keep) | (table["unit"] == ctx.settings.focus).to_numpy()
-    return table[mask], label(ctx, "rows_note", n=len(table), shown=MAX_UNIT_ROWS)
+    return table[mask], label(ctx, "rows_note", n=len(table), shown=MAX_UNIT_ROWS, noun=ctx.noun(),
+                              nouns=ctx.noun(plural=True))
 
 
 def aggregate_table(ctx: Report) -> tuple[pd.DataFrame, str | None]:
@@ -145,15 +148,17 @@ def growth_table(ctx: Report) -> tuple[pd.DataFrame, str | None]:
     c = contrast(ctx, "growth")
     t = c.table
     note = None
-    if len(t) > MAX_UNIT_ROWS + 10:
-        half = MAX_UNIT_ROWS // 4
+    if len(t) > ALL_UNITS_UP_TO:
+        half = MAX_UNIT_ROWS // 2
         mask = (t.index < half) | (t.index >= len(t) - half) | (t["unit"] == ctx.settings.focus).to_numpy()
-        t, note = t[mask], label(ctx, "growth_note", n=len(t), half=half)
+        note = label(ctx, "growth_note", n=len(t), half=half, noun=ctx.noun(), nouns=ctx.noun(plural=True))
+        t = t[mask]
     f = c.facts
     mean = pd.DataFrame([{"unit": label(ctx, "mean_of_units"), "first": f["first"], "last": f["last"],
                           "compound": f["compound"], "simple": f["simple"]}])
     rows = pd.concat([t[["unit", "first", "last", "compound", "simple"]]
                       .assign(unit=lambda x: [ctx.name_of(u) for u in x["unit"]]), mean], ignore_index=True)
+    rows[["compound", "simple"]] *= 100  # percent a year, as the sentence says them
     return rows.rename(columns={"unit": unit_heading(ctx), "first": f"{label(ctx, 'first')} {f['start']}",
                                 "last": f"{label(ctx, 'last')} {f['end']}", "compound": label(ctx, "compound"),
                                 "simple": label(ctx, "simple")}), note

@@ -231,7 +231,8 @@ def topsis_facts(ctx: Report, top: TopsisStep, sub: ExampleSubset) -> dict[str, 
     s = top.scores
     return {"weights_from": top.weights_from, "unit": ctx.name_of(str(s.at[0, "unit"])), "year": int(s.at[0, "year"]),
             "d_plus": float(s.at[0, "d_plus"]), "d_minus": float(s.at[0, "d_minus"]),
-            "closeness": float(s.at[0, "closeness"]), "rho": rank_correlation(s["closeness"], s["weighted_sum"])}
+            "closeness": float(s.at[0, "closeness"]), "rho": rank_correlation(s["closeness"], s["weighted_sum"]),
+            "bounds_are_weights": bool(np.allclose(top.ideal, top.w) and np.allclose(top.anti_ideal, 0.0))}
 
 
 # ----------------------------------------------------------------------------- step 5: Dagum
