@@ -158,7 +158,8 @@ def growth_table(ctx: Report) -> tuple[pd.DataFrame, str | None]:
                           "compound": f["compound"], "simple": f["simple"]}])
     rows = pd.concat([t[["unit", "first", "last", "compound", "simple"]]
                       .assign(unit=lambda x: [ctx.name_of(u) for u in x["unit"]]), mean], ignore_index=True)
-    rows[["compound", "simple"]] *= 100  # percent a year, as the sentence says them
+    for col in ("compound", "simple"):  # percent a year, as the sentence says them
+        rows[col] = [f"{v * 100:.1f}%" for v in rows[col]]
     return rows.rename(columns={"unit": unit_heading(ctx), "first": f"{label(ctx, 'first')} {f['start']}",
                                 "last": f"{label(ctx, 'last')} {f['end']}", "compound": label(ctx, "compound"),
                                 "simple": label(ctx, "simple")}), note
