@@ -216,3 +216,24 @@ def test_the_live_explorer_scores_each_choice_as_the_static_grid_does(monkeypatc
     assert table.loc[ctx.t("national_index"), ctx.t("after")] == pytest.approx(row["national"], abs=1e-12)
     assert table.loc[ctx.t("rank"), ctx.t("after")] == row["rank"]
     assert table.loc[ctx.t("rank"), ctx.t("before")] == row["rank_base"]
+
+
+def test_without_groups_or_weights_the_views_return_notes(tmp_path):
+    """A panel of cities with no grouping column and no spatial weights: every view that needs groups or
+    weights says why it is left out; the explorer offers every unit and the focus unit only."""
+    from nqp_lib.data.panel import provincial_panel
+    from nqp_lib.report.views.common import grouping_note, weights_note
+
+    frame = provincial_panel().frame
+    names = {u: f"City{i}" for i, u in enumerate(sorted(frame["unit"].unique()))}
+    frame.assign(unit=frame["unit"].map(names)).rename(columns={"unit": "city"}).to_csv(tmp_path / "c.csv", index=False)
+    ctx = setup("pathways", panel=str(tmp_path / "c.csv"), focus="City3", lang="en")
+    note, wnote = grouping_note(ctx), weights_note(ctx)
+    assert note and wnote and "cities" in wnote
+    for view in (pathways.dagum_shares, pathways.dagum_ginis, pathways.group_obstacle_lines):
+        assert view(ctx) == note
+    assert pathways.group_table(ctx, 2023) == note and pathways.main_obstacle_by_region(ctx, 2023) == note
+    assert pathways.dagum_facts(ctx) is None and pathways.group_summary(ctx, 2023)["groups"] == []
+    assert pathways.spatial_markov_chart(ctx) == wnote and pathways.spatial_markov_facts(ctx) is None
+    assert set(pathways.outcomes(ctx)["target"]) == {"all", "unit:City3"}
+    assert isinstance(pathways.markov_chart(ctx), alt.TopLevelMixin)  # needs neither
