@@ -91,7 +91,8 @@ def argument_map(nodes: pd.DataFrame, edges: pd.DataFrame, *, key: str, lang: st
 
 
 def spread_band(spread: pd.DataFrame, groups: pd.DataFrame, *, key: str, lang: str, text: ChartText,
-                order: Sequence[str], focus: pd.DataFrame | None = None, fmt: str = ".3f") -> alt.LayerChart:
+                order: Sequence[str], focus: pd.DataFrame | None = None, fmt: str = ".3f",
+                group_title: str | None = None) -> alt.LayerChart:
     """The index over time: the min–max range and the P10–P90 band across units (grey), the mean of all
     units (black), each group's mean (coloured; click the legend to highlight) and the focus unit (dashed).
 
@@ -110,10 +111,11 @@ def spread_band(spread: pd.DataFrame, groups: pd.DataFrame, *, key: str, lang: s
     mean = base.mark_line(color="#111111", strokeWidth=3).encode(
         x=x, y="mean:Q", tooltip=[alt.Tooltip("year:O"), alt.Tooltip("mean:Q", title=t("arg_mean_all", lang), format=fmt)])
     legend = alt.selection_point(name=f"{key}_legend", fields=["group"], bind="legend")
+    group_title = group_title or t("group_mean", lang)
     g = alt.Chart(groups[["group", "year", "mean"]]).mark_line(strokeWidth=2, point=True).encode(
-        x=x, y="mean:Q", color=alt.Color("group:N", title=t("region", lang), scale=group_scale(order)),
+        x=x, y="mean:Q", color=alt.Color("group:N", title=group_title, scale=group_scale(order)),
         opacity=alt.condition(legend, alt.value(1.0), alt.value(0.15)),
-        tooltip=[alt.Tooltip("group:N", title=t("region", lang)), alt.Tooltip("year:O"),
+        tooltip=[alt.Tooltip("group:N", title=group_title), alt.Tooltip("year:O"),
                  alt.Tooltip("mean:Q", title=t("group_mean", lang), format=fmt)],
     ).add_params(legend)
     layers = [outer, inner, mean, g]

@@ -62,7 +62,7 @@ def coupling_map(ctx: Report) -> alt.LayerChart:
     cc = coupling(ctx)
     note = ctx.t("cn_coupling_note", units=ctx.noun(plural=True))
     return argument_charts.spread_band(spread_by_year(cc, "D"), group_means(cc, value="D"), key="ccd", lang=ctx.lang,
-                                       order=group_order(ctx), text=index_text(ctx, title, ctx.t("coupling_unit"), note))
+                                       order=group_order(ctx), group_title=ctx.t("region"), text=index_text(ctx, title, ctx.t("coupling_unit"), note))
 
 
 def coupling_grades(ctx: Report, year: int) -> pd.DataFrame:

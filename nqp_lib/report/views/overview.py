@@ -114,7 +114,7 @@ def headline_chart(ctx: Report) -> alt.LayerChart:
     focus = ctx.scores[ctx.scores["unit"] == ctx.settings.focus][["year", "score", "name"]].rename(columns={"score": "value"})
     note = ctx.t("arg_spread_note", units=ctx.noun(plural=True), focus=ctx.name_of(ctx.settings.focus))
     return argument_charts.spread_band(
-        spread(ctx), group_means(ctx), key="head", lang=ctx.lang, order=group_order(ctx), focus=focus,
+        spread(ctx), group_means(ctx), key="head", lang=ctx.lang, order=group_order(ctx), focus=focus, group_title=ctx.t("region"),
         text=index_text(ctx, ctx.t("nqpf_index") + " · " + ctx.t("arg_spread_title", units=ctx.noun(plural=True)), note=note),
     )
 
