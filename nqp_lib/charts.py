@@ -59,7 +59,7 @@ def titled(text: ChartText, lang: str) -> alt.TitleParams:
     """Title with a subtitle naming the source and the unit (every chart says both) and the note."""
     sub = [f"{t('source', lang)}: {text.source}", f"{t('unit', lang)}: {text.unit}"]
     if text.note:
-        sub.append(text.note)
+        sub.extend(text.note.split("\n"))  # a long note may break into lines
     return alt.TitleParams(text=text.title, subtitle=sub)
 
 
