@@ -375,3 +375,18 @@ def test_sidecar_weights_reach_moran_and_bad_labels_are_refused(tmp_path):
     (tmp_path / "w.csv").write_text("from,to\nX,Y\nY,X\n", encoding="utf-8")
     with pytest.raises(ParameterError, match=r"econ\.meta\.yaml: key 'weights': its labels \(X, Y …\) share 0 unit"):
         settings_for(tmp_path)
+
+
+def test_cache_key_covers_the_sidecar_and_its_weights(tmp_path):
+    from nqp_lib.report.build.cache import input_hashes
+
+    p = write_panel(tmp_path)
+    params = {"panel": str(p), "system": str(tmp_path / "tiny.yaml"), "panel_meta": "", "weights_matrix": ""}
+    before = input_hashes(params)
+    (tmp_path / "w.csv").write_text("from,to\nA,B\nB,A\n", encoding="utf-8")
+    (tmp_path / "econ.meta.yaml").write_text("weights: w.csv\n", encoding="utf-8")
+    after = input_hashes(params)
+    side, w = f"file:{(tmp_path / 'econ.meta.yaml').resolve()}", f"file:{(tmp_path / 'w.csv').resolve()}"
+    assert side not in before and side in after and w in after
+    (tmp_path / "w.csv").write_text("from,to\nA,C\nC,A\n", encoding="utf-8")
+    assert input_hashes(params)[w] != after[w]  # an edited W file changes the key

@@ -72,7 +72,7 @@ def test_a_bad_member_stops_the_sweep_before_anything_runs(run_cli, tmp_path):
     res = run_cli("sweep", "overview", "--over", "lang=zh,fr", "--out", tmp_path / "s")
     assert res.code == 2 and "member 2 (lang=fr)" in res.err
     res = run_cli("sweep", "overview", "--over", "seed=all", "--out", tmp_path / "s")
-    assert res.code == 2 and "'all' works for focus and for parameters with a fixed set of choices" in res.err
+    assert res.code == 2 and "'all' works for focus, grouping and parameters with a fixed set of choices" in res.err
     res = run_cli("sweep", "overview", "--out", tmp_path / "s")
     assert res.code == 2 and "--over NAME=VALUE1,VALUE2" in res.err
     assert not (tmp_path / "s").exists()  # nothing was written

@@ -144,6 +144,25 @@ def sidecar_for(panel_path: str | Path) -> Path | None:
     return None
 
 
+def metadata_files(panel: Any, meta: Any = None) -> list[Path]:
+    """The metadata files a user panel's report reads: its sidecar (given, or beside the panel) and the
+    sidecar's weights file — for cache keys. Nothing for a shipped panel; an unreadable sidecar is left to
+    the checks that name it."""
+    if not isinstance(panel, str) or not panel or not Path(panel).is_file():
+        return []
+    side = Path(meta) if meta else sidecar_for(panel)
+    if side is None or not side.is_file():
+        return []
+    out = [side.resolve()]
+    try:
+        weights = read_sidecar(side).get("weights")
+    except NqpError:
+        return out
+    if weights and (side.parent / str(weights)).is_file():
+        out.append((side.parent / str(weights)).resolve())
+    return out
+
+
 def read_sidecar(path: str | Path) -> dict[str, Any]:
     """The sidecar's mapping, with its keys and their types checked (errors name the file and key)."""
     p = Path(path)

@@ -70,10 +70,14 @@ def input_hashes(params: dict[str, Any]) -> dict[str, str]:
     from nqp_lib.data.package import descriptor, resource_path
 
     hashes = {f"resource:{res['name']}": sha256_file_once(resource_path(res["name"])) for res in descriptor()["resources"]}
-    for key in ("panel", "system"):
+    for key in ("panel", "system", "panel_meta", "weights_matrix"):
         value = params.get(key)
-        if isinstance(value, str) and Path(value).is_file():
+        if isinstance(value, str) and value and Path(value).is_file():
             hashes[f"file:{value}"] = sha256_file_once(Path(value))
+    from nqp_lib.data.panelmeta import metadata_files
+
+    for path in metadata_files(params.get("panel"), params.get("panel_meta")):  # a sidecar beside the panel
+        hashes.setdefault(f"file:{path}", sha256_file_once(path))
     return hashes
 
 

@@ -16,7 +16,7 @@ from nqp_lib.report.params import read_params_file, validate_overrides
 from nqp_lib.report.sections import Section, all_sections, select_sections
 
 #: values of ``panel`` and ``system`` that name shipped data rather than a file
-SHIPPED = ("provincial", "shipped")
+SHIPPED = ("provincial", "shipped", "international")
 
 
 def plan(
@@ -52,9 +52,9 @@ def plan(
     specs = {s.stem: s.params() for s in sections}
     values = validate_overrides(specs, merged, section_overrides)
     for vals in values.values():
-        for key in ("panel", "system"):
+        for key in ("panel", "system", "panel_meta", "weights_matrix"):  # notebooks run in another folder
             v = vals.get(key)
-            if isinstance(v, str) and v not in SHIPPED and Path(v).expanduser().exists():
+            if isinstance(v, str) and v and v not in SHIPPED and Path(v).expanduser().exists():
                 vals[key] = str(Path(v).expanduser().resolve())
     return sections, values
 

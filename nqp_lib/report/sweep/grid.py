@@ -102,7 +102,8 @@ def read_grid(path: str | Path) -> tuple[dict[str, list[Any] | str], list[dict[s
 
 
 def expand_all(name: str, spec: Parameter | None, panel: str) -> list[Any]:
-    """The values ``all`` stands for: every unit of the panel for ``focus``, every choice otherwise."""
+    """The values ``all`` stands for: every unit of the panel for ``focus``, its grouping columns for
+    ``grouping``, every choice otherwise."""
     if name == "focus":
         from nqp_lib.data.userpanel import open_panel
 
@@ -110,9 +111,19 @@ def expand_all(name: str, spec: Parameter | None, panel: str) -> list[Any]:
             return list(open_panel(panel).unit_names)
         except Exception as exc:  # the panel is checked properly later; here only its units are needed
             raise ParameterError(f"--over focus=all: cannot list the units of panel {panel!r}: {exc}") from None
+    if name == "grouping":  # the panel's own grouping columns
+        from nqp_lib.data.userpanel import open_panel
+
+        try:
+            meta = open_panel(panel).meta
+        except Exception as exc:  # checked properly later
+            raise ParameterError(f"--over grouping=all: cannot list the groupings of panel {panel!r}: {exc}") from None
+        if meta is None or not meta.groupings:
+            raise ParameterError(f"--over grouping=all: panel {panel!r} has no grouping column")
+        return list(meta.grouping_columns)
     if spec is not None and spec.choices:
         return list(spec.choices)
-    raise ParameterError(f"--over {name}=all: 'all' works for focus and for parameters with a fixed set of choices; "
+    raise ParameterError(f"--over {name}=all: 'all' works for focus, grouping and parameters with a fixed set of choices; "
                          f"list the values of {name!r}")
 
 
