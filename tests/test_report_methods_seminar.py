@@ -220,6 +220,12 @@ def _build(tmp_path, name, **overrides):
 def test_page_builds_with_teaching_on_and_off_in_both_languages(tmp_path):
     on = _build(tmp_path, "zh-on", lang="zh")
     assert on.count("<details><summary>答案</summary>") == len(EXERCISE_KEYS)
+    ctx = setup("methods", lang="zh", draws=30)  # the page's numbers are the library's
+    ex = worked_example(ctx.index, groups=methods.unit_groups(ctx))
+    first = ex.subset.indicators[0]
+    for number in (ex.entropy.w[first], ex.critic.w[first], ex.topsis.scores.at[0, "closeness"], ex.dagum.result.G):
+        assert f"<mn>{number:.4f}</mn>" in on  # in the worked substitutions' MathML
+    assert f">{ex.entropy.p.at[0, first]:.4f}</td>" in on  # and in the tables
     assert "第五步" in on and "如果……会怎样" in on and "NQPMATH" not in on and "<math" in on
     off = _build(tmp_path, "en-off", lang="en", teaching=False)
     assert "<details><summary>Answer" not in off and "What changes if" not in off
