@@ -247,3 +247,19 @@ def test_a_panel_of_cities_builds_the_seminar(tmp_path):
     seminar = page.split("A worked example", 1)[1].split("How reliable", 1)[0] + page.split("What changes if", 1)[1]
     assert "needs groups of cities" in seminar and "province" not in seminar.split("<footer", 1)[0].lower()
     assert page.count("<details><summary>Answer</summary>") == len(EXERCISE_KEYS) - 2  # no Dagum, no Moran
+
+
+def test_example_parameters_choose_the_block_and_bad_ones_are_named():
+    from nqp_lib.errors import ParameterError
+
+    ctx = setup("methods", lang="en", draws=30, example_units="Beijing, 上海,620000", example_years="2015,2023",
+                example_indicators="rd_intensity,gdp_per_capita")
+    sub = methods.example(ctx)  # provinces by English name, Chinese name or code; indicators in system order
+    assert sub.units == ("北京", "上海", "甘肃") and sub.years == (2015, 2023)
+    assert sub.indicators == ("gdp_per_capita", "rd_intensity") and set(sub.how.values()) == {"given"}
+    facts = methods.subset_facts(ctx, sub)
+    assert facts["given_units"] and facts["rows"] == 6
+    assert "named in `example_units`" in ctx.text("we_subset", **facts)
+    bad = setup("methods", lang="en", draws=30, example_units="Atlantis,北京")
+    with pytest.raises(ParameterError, match=r"example units: 'Atlantis' is not a unit of the index"):
+        methods.example(bad)
