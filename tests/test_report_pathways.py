@@ -237,3 +237,22 @@ def test_without_groups_or_weights_the_views_return_notes(tmp_path):
     assert pathways.spatial_markov_chart(ctx) == wnote and pathways.spatial_markov_facts(ctx) is None
     assert set(pathways.outcomes(ctx)["target"]) == {"all", "unit:City3"}
     assert isinstance(pathways.markov_chart(ctx), alt.TopLevelMixin)  # needs neither
+
+
+def test_focus_obstacles_over_time_heatmap_and_its_sentence(ctx):
+    chart = pathways.focus_indicator_heatmap(ctx, 2023)
+    spec = chart.to_dict()
+    assert "来源" in str(spec) or "Source" in str(spec)
+    t = pathways.focus_trend(ctx, 2023)
+    # oracle: obstacle degrees of the focus unit's five largest 2023 obstacles in 2015 and 2023
+    from nqp_lib.measure.diagnose import obstacle_degree
+
+    ob = obstacle_degree(ctx.index.result_).indicators
+    me = ob[ob["unit"] == ctx.settings.focus].set_index("year").drop(columns="unit")
+    top5 = me.loc[2023].sort_values(ascending=False).index[:5]
+    change = me.loc[2023, top5] - me.loc[2015, top5]
+    assert t["up"] == ctx.system.indicator(change.idxmax()).name(ctx.lang)
+    assert t["up_last"] == pytest.approx(me.loc[2023, change.idxmax()])
+    text = ctx.text("focus_trend_finding", t=t)
+    if t["up_rose"]:
+        assert f"{t['up_last'] * 100:.1f}%" in text

@@ -10,7 +10,7 @@ import altair as alt
 import pandas as pd
 
 from nqp_lib import charts
-from nqp_lib.report.views.common import dimension_labels, grouping_note, index_text
+from nqp_lib.report.views.common import dimension_labels, group_order, grouping_note, index_text
 from nqp_lib.report.views.pathways.levers import numbered
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -62,6 +62,42 @@ def focus_obstacle_lines(ctx: Report) -> alt.Chart:
         zero=True, order=[label for _, label in dimension_labels(ctx)],
         text=index_text(ctx, ctx.t("obstacle_title", name=ctx.name_of(ctx.settings.focus)), ctx.t("obstacle_unit")),
     )
+
+
+def focus_indicator_heatmap(ctx: Report, year: int) -> alt.Chart:
+    """The obstacle degree of the focus unit's largest indicator obstacles in ``year``, every year (rows in
+    the order of ``year``'s ranking)."""
+    top = diagnosis(ctx).top("indicator", ctx.settings.focus, year, TOP_OBSTACLES)
+    wide = diagnosis(ctx).series("indicator", ctx.settings.focus)[list(top["item"])]
+    names = [ctx.system.indicator(i).name(ctx.lang) for i in top["item"]]
+    long = wide.set_axis(names, axis=1).reset_index().melt(id_vars="year", var_name="indicator", value_name="obstacle")
+    text = index_text(ctx, ctx.t("focus_heatmap_title", name=ctx.name_of(ctx.settings.focus), n=len(names)),
+                      ctx.t("obstacle_unit"), ctx.t("focus_heatmap_note", year=int(year)))
+    base = alt.Chart(long).encode(x=alt.X("year:O", title=ctx.t("year")),
+                                  y=alt.Y("indicator:N", sort=names, title=None))
+    cells = base.mark_rect().encode(
+        color=alt.Color("obstacle:Q", title=text.unit, scale=alt.Scale(scheme="oranges"), legend=alt.Legend(format="%")),
+        tooltip=["indicator:N", "year:O", alt.Tooltip("obstacle:Q", format=".1%")])
+    labels = base.mark_text(fontSize=10).encode(
+        text=alt.Text("obstacle:Q", format=".0%"),
+        color=alt.condition("datum.obstacle > 0.5 * " + str(float(long["obstacle"].max())), alt.value("white"),
+                            alt.value("#1f2933")))
+    return (cells + labels).properties(width=520, height=alt.Step(26), title=charts.titled(text, ctx.lang))
+
+
+def focus_trend(ctx: Report, year: int) -> dict:
+    """For the heat map's sentence: among the focus unit's largest obstacles in ``year``, the one whose
+    obstacle degree grew most since the first year, and the one that fell most."""
+    top = diagnosis(ctx).top("indicator", ctx.settings.focus, year, TOP_OBSTACLES)
+    wide = diagnosis(ctx).series("indicator", ctx.settings.focus)[list(top["item"])]
+    first, last = wide.loc[wide.index.min()], wide.loc[int(year)]
+    change = last - first
+    up, down = change.idxmax(), change.idxmin()
+    name = lambda i: ctx.system.indicator(i).name(ctx.lang)  # noqa: E731
+    return {"first_year": int(wide.index.min()), "year": int(year),
+            "up": name(up), "up_first": float(first[up]), "up_last": float(last[up]), "up_rose": bool(change[up] > 0),
+            "down": name(down), "down_first": float(first[down]), "down_last": float(last[down]),
+            "down_fell": bool(change[down] < 0)}
 
 
 def focus_top_obstacles(ctx: Report, year: int) -> pd.DataFrame:
@@ -125,7 +161,7 @@ def group_obstacle_lines(ctx: Report) -> alt.FacetChart | str:
         color=alt.Color("dimension:N", title=ctx.t("dimension"), sort=order),
         tooltip=["group:N", "dimension:N", "year:O", alt.Tooltip("obstacle:Q", format=".1%")],
     ).properties(width=220, height=170)
-    return base.facet(facet=alt.Facet("group:N", title=None), columns=3).properties(
+    return base.facet(facet=alt.Facet("group:N", title=None, sort=group_order(ctx)), columns=3).properties(
         title=charts.titled(text, ctx.lang))
 
 
@@ -136,7 +172,7 @@ def group_table(ctx: Report, year: int) -> pd.DataFrame | str:
         return grouping_note(ctx)
     diag = diagnosis(ctx)
     rows = []
-    for group in sorted(diag.groups["group"].unique(), key=str):
+    for group in _ordered_groups(ctx):
         f = facts(ctx, group, year, by="group")
         n = int(diag.groups.loc[(diag.groups["group"] == group) & (diag.groups["year"] == year), "n_units"].iat[0])
         rows.append({
@@ -161,6 +197,7 @@ def main_obstacle_by_region(ctx: Report, year: int) -> pd.DataFrame | str:
     first["dimension"] = first["item"].map(dict(dimension_labels(ctx)))
     table = first.pivot_table(index="dimension", columns="group", values="unit", aggfunc="count", fill_value=0)
     table = table.reindex([label for _, label in dimension_labels(ctx)]).fillna(0).astype(int)
+    table = table[[g for g in group_order(ctx) if g in table.columns]]
     table.columns.name = None
     return table.reset_index().rename(columns={"dimension": ctx.t("main_obstacle")})
 
@@ -169,7 +206,13 @@ def group_facts(ctx: Report, year: int) -> list[dict]:
     """:func:`facts` of every group in ``year`` (empty with one group)."""
     if not has_groups(ctx):
         return []
-    return [facts(ctx, g, year, by="group") for g in sorted(diagnosis(ctx).groups["group"].unique(), key=str)]
+    return [facts(ctx, g, year, by="group") for g in _ordered_groups(ctx)]
+
+
+def _ordered_groups(ctx: Report) -> list[str]:
+    """The diagnosis's groups in the report's fixed group order (the same in both languages)."""
+    have = set(diagnosis(ctx).groups["group"].astype(str))
+    return [g for g in group_order(ctx) if g in have]
 
 
 def group_summary(ctx: Report, year: int) -> dict:

@@ -39,7 +39,10 @@ def targets(ctx: Report) -> dict[str, list[str]]:
     scored = ctx.scores.loc[ctx.scores["year"] == year, "unit"].tolist()
     out = {"all": scored}
     if has_groups(ctx):
-        for group in sorted(g.dropna().unique(), key=str):
+        from nqp_lib.report.views.common import group_order
+
+        present = set(g.dropna().astype(str))
+        for group in [x for x in group_order(ctx) if x in present]:
             out[f"group:{group}"] = [u for u in scored if g.get(u) == group]
     out[f"unit:{ctx.settings.focus}"] = [ctx.settings.focus]
     return out
