@@ -263,3 +263,17 @@ def test_example_parameters_choose_the_block_and_bad_ones_are_named():
     bad = setup("methods", lang="en", draws=30, example_units="Atlantis,北京")
     with pytest.raises(ParameterError, match=r"example units: 'Atlantis' is not a unit of the index"):
         methods.example(bad)
+
+
+def test_rank_intervals_of_many_units_keep_each_years_ends_and_the_focus():
+    years, n = [2020, 2021], 3000
+    rng = np.random.default_rng(1)
+    frame = pd.concat([pd.DataFrame({"unit": [f"U{i}" for i in range(n)], "year": y,
+                                     "nominal_rank": rng.permutation(n) + 1}) for y in years], ignore_index=True)
+    kept = methods._ends_by_year(frame, "nominal_rank", methods.INTERVAL_ENDS, "U7")
+    for y in years:
+        ranks = set(kept.loc[kept["year"] == y, "nominal_rank"])
+        ends = set(range(1, 21)) | set(range(n - 19, n + 1))
+        focus = frame.loc[(frame["year"] == y) & (frame["unit"] == "U7"), "nominal_rank"].iat[0]
+        assert ranks == ends | {focus}  # 20 best, 20 worst and the focus unit, per year
+    assert len(kept) <= 2 * (2 * methods.INTERVAL_ENDS + 1)

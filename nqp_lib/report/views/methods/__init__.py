@@ -112,10 +112,31 @@ def rank_uncertainty(ctx: Report, draws: int | None = None):
     return ctx.memo(f"mc{n}", lambda: uncertainty(ctx.index, draws=n, seed=ctx.settings.seed))
 
 
+#: Above this many units the rank-interval chart shows, each year, the :data:`INTERVAL_ENDS` best- and
+#: worst-ranked units and the focus unit (one row per unit-year of thousands of units would not fit a page).
+INTERVAL_ALL_UP_TO = 60
+INTERVAL_ENDS = 20
+
+
+def _ends_by_year(frame: pd.DataFrame, rank: str, ends: int, focus: str | None) -> pd.DataFrame:
+    """Rows of ``frame`` (``unit, year, rank``) whose ``rank`` is among the ``ends`` best or worst of their
+    year, and every row of ``focus``."""
+    r = frame.groupby("year")[rank]
+    best = r.rank(method="first") <= ends
+    worst = r.rank(method="first", ascending=False) <= ends
+    return frame[best | worst | (frame["unit"] == focus)]
+
+
 def rank_interval_chart(ctx: Report, draws: int | None = None) -> alt.LayerChart:
     mc = rank_uncertainty(ctx, draws)
     r = ctx.with_regions(mc.ranks)
-    text = index_text(ctx, ctx.t("mc_title", draws=mc.options["draws"]), ctx.t("rank"), ctx.t("interval_note"))
+    note = ctx.t("interval_note")
+    n = r["unit"].nunique()
+    if n > INTERVAL_ALL_UP_TO:
+        r = _ends_by_year(r, "nominal_rank", INTERVAL_ENDS, ctx.settings.focus)
+        note += "\n" + label(ctx, "intervals_cut_note", n=n, ends=INTERVAL_ENDS, noun=ctx.noun(),
+                             nouns=ctx.noun(plural=True))
+    text = index_text(ctx, ctx.t("mc_title", draws=mc.options["draws"]), ctx.t("rank"), note)
     return charts.rank_intervals(r, key="mc", lang=ctx.lang, focus=ctx.settings.focus, text=text)
 
 
