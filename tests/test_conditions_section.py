@@ -205,3 +205,24 @@ def test_a_panel_of_cities_builds_section_two_without_province_words(tmp_path):
         assert ("cities" if lang == "en" else "城市") in visible
         assert "Lille" in page and "Brest" in page
         assert (tmp_path / lang / "02_conditions.html").stat().st_size < 3_000_000
+
+
+def test_a_large_panel_shows_only_the_ends_and_the_focus(tmp_path):
+    """100 cities: the ranking carries the 15 highest, the 15 lowest and the focus city per indicator and
+    year (31 rows each), never every city, and its note says so."""
+    rows = ["city,year,rd,net,shop"]
+    for i in range(100):
+        for y in (2020, 2021):
+            rows.append(f"C{i:03d},{y},{i + y - 2020},{(i * 37) % 100 + y - 2020},{1000 + i}")
+    (tmp_path / "big.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    (tmp_path / "cities.yaml").write_text(textwrap.dedent(CITIES_SYSTEM), encoding="utf-8")
+    ctx = setup("conditions", lang="en", panel=str(tmp_path / "big.csv"), system=str(tmp_path / "cities.yaml"),
+                focus="C050", year_from=2020, year_to=2021)
+    assert not ctx.is_provincial
+    spec = views.provincial_chart(ctx, 1).to_dict()
+    data = next(iter(v for v in spec["datasets"].values() if v and "k" in v[0]))
+    assert len(data) == 2 * (2 * views.ENDS + 1)  # one indicator (rd) tagged 1, two years
+    shown = {r["unit"] for r in data}
+    assert "C050" in shown and {"C099", "C000", "C085", "C014"} <= shown and "C084" not in shown and "C015" not in shown
+    assert "100 cities" in " ".join(spec["title"]["subtitle"])
+    assert "province" not in str(spec).lower()

@@ -187,10 +187,15 @@ def _indicators(ctx: Report, n: int) -> list:
 def panel_values(ctx: Report, n: int) -> pd.DataFrame:
     """Raw panel values (nothing imputed) of the system's indicators tagged with condition ``n``, long:
     ``unit``, ``name``, ``indicator``, ``year``, ``value``."""
+    return ctx.memo(f"condition_panel_{n}", lambda: _panel_values(ctx, n))
+
+
+def _panel_values(ctx: Report, n: int) -> pd.DataFrame:
     ids = [i.id for i in _indicators(ctx, n)]
     m = ctx.system.matrix(ctx.panel.frame)
     long = m.melt(id_vars=["unit", "year"], value_vars=ids, var_name="indicator", value_name="value").dropna(subset=["value"])
-    long["name"] = long["unit"].map(ctx.name_of)
+    names = {u: ctx.name_of(u) for u in long["unit"].unique()}  # one look-up per unit, not per row
+    long["name"] = long["unit"].map(names)
     return long.reset_index(drop=True)
 
 
