@@ -59,8 +59,8 @@ def argument_map(nodes: pd.DataFrame, edges: pd.DataFrame, *, key: str, lang: st
     n_rows = int(nodes["row"].max()) + 1
     pos = nodes.set_index("id")[["column", "row"]]
     e = edges.copy()
-    e["x"] = e["source"].map(pos["column"]) + 0.36
-    e["x2"] = e["target"].map(pos["column"]) - 0.36
+    e["x"] = e["source"].map(pos["column"]) + 0.38
+    e["x2"] = e["target"].map(pos["column"]) - 0.38
     e["y"] = e["source"].map(pos["row"])
     e["y2"] = e["target"].map(pos["row"])
     e["dotted"] = e["weight"] <= 0
@@ -77,17 +77,21 @@ def argument_map(nodes: pd.DataFrame, edges: pd.DataFrame, *, key: str, lang: st
         color="#eef2f7", stroke="#5f6b7a", strokeWidth=0.8, cornerRadius=4).encode(
         x=alt.X("x1:Q", scale=xs, axis=None), x2="x2:Q", y=alt.Y("y1:Q", scale=ys, axis=None), y2="y2:Q",
         tooltip=[alt.Tooltip("section:N", title=t("arg_section", lang))],
-    ).transform_calculate(x1="datum.column - 0.36", x2="datum.column + 0.36", y1="datum.row - 0.4", y2="datum.row + 0.4")
-    labels = alt.Chart(nodes[["column", "row", "label", "section"]]).mark_text(
+    ).transform_calculate(x1="datum.column - 0.38", x2="datum.column + 0.38", y1="datum.row - 0.42", y2="datum.row + 0.42")
+    # Vega draws the first line of a multi-line text at its anchor: move the anchor up by half the extra lines
+    height = 64 * (n_rows + 1)
+    line = 13 / (height / (n_rows + 0.5))  # one 11-px line (13 px apart) in row units
+    placed = nodes.assign(text_row=nodes["row"] - nodes["label"].str.count("\n") * line / 2)
+    labels = alt.Chart(placed[["column", "text_row", "label", "section"]]).mark_text(
         fontSize=11, lineBreak="\n", color="#1f2933").encode(
-        x=alt.X("column:Q", scale=xs, axis=None), y=alt.Y("row:Q", scale=ys, axis=None), text="label:N",
+        x=alt.X("column:Q", scale=xs, axis=None), y=alt.Y("text_row:Q", scale=ys, axis=None), text="label:N",
         tooltip=[alt.Tooltip("section:N", title=t("arg_section", lang))],
     )
     heads = nodes.groupby("column", as_index=False)["heading"].first().assign(row=-0.75)
     headings = alt.Chart(heads).mark_text(fontSize=12, fontWeight="bold", lineBreak="\n", color="#1f2933").encode(
         x=alt.X("column:Q", scale=xs, axis=None), y=alt.Y("row:Q", scale=ys, axis=None), text="heading:N")
     return (lines + boxes + labels + headings).properties(
-        width=width, height=60 * (n_rows + 1), title=titled(text, lang))
+        width=width, height=height, title=titled(text, lang))
 
 
 def spread_band(spread: pd.DataFrame, groups: pd.DataFrame, *, key: str, lang: str, text: ChartText,

@@ -112,3 +112,38 @@ def test_a_panel_of_cities_builds_both_pages_in_its_own_words(tmp_path, lang):
         found = PROVINCE_WORDS.findall(text)
         assert not found, f"{page}: {found[:5]}"
         assert ("cities" in text) if lang == "en" else ("城市" in text)
+
+
+def _colours(spec: dict) -> dict[str, str]:
+    """group → colour of every colour scale with an explicit domain in a chart spec (layers and facets)."""
+    found: dict[str, str] = {}
+
+    def walk(node):
+        if isinstance(node, dict):
+            scale = node.get("scale") if node.get("field") == "group" else None
+            if isinstance(scale, dict) and "domain" in scale:
+                found.update(zip(scale["domain"], scale["range"]))
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(spec)
+    return found
+
+
+def test_region_colours_are_the_same_in_both_languages():
+    zh, en = setup("overview", lang="zh"), setup("overview", lang="en")
+    names = dict(zip(zh.regions["group"], en.regions["group"]))  # 东部 → East …
+    for view in (overview.index_ranking, overview.reweight, overview.headline_chart):
+        c_zh, c_en = _colours(view(zh).to_dict()), _colours(view(en).to_dict())
+        assert len(c_zh) == 4 and {names[g]: c for g, c in c_zh.items()} == c_en, view.__name__
+
+
+def test_reweighting_says_nothing_to_rank_when_every_weight_is_zero():
+    en = setup("overview", lang="en")
+    spec = str(overview.reweight(en).to_dict())
+    assert "there is nothing to rank" in spec
+    # the note is shown, and bars and names hidden, exactly when the sum of the weights is 0
+    assert spec.count("(rw_w_laborers + rw_w_objects + rw_w_means) <= 0") == 3

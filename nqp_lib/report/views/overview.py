@@ -30,7 +30,7 @@ TREATED_IN = {"elements": "connotation", "features": "connotation", "conditions"
 
 # ----------------------------------------------------------------------------------------- argument map
 def _wrap(label: str, lang: str) -> str:
-    return "\n".join(textwrap.wrap(label, 11 if lang == "zh" else 24)) or label
+    return "\n".join(textwrap.wrap(label, 11 if lang == "zh" else 27)) or label
 
 
 def argument_graph(ctx: Report) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -183,8 +183,7 @@ def ends_values(ctx: Report) -> dict[str, Any]:
     top = r.iloc[0]
     width = (r["p95"] - r["p05"])
     return {"draws": mc.options["draws"], "top_name": ctx.name_of(top["unit"]), "top_lo": int(round(top["p05"])),
-            "top_hi": int(round(top["p95"])), "median_width": float(width.median()), "n_units": len(r),
-            "n_sure_top": int(((r["p95"] <= 1.0) & (r["nominal_rank"] == 1)).sum())}
+            "top_hi": int(round(top["p95"])), "median_width": float(width.median()), "n_units": len(r)}
 
 
 # ----------------------------------------------------------------------------------------- rebuild
