@@ -390,3 +390,18 @@ def test_cache_key_covers_the_sidecar_and_its_weights(tmp_path):
     assert side not in before and side in after and w in after
     (tmp_path / "w.csv").write_text("from,to\nA,C\nC,A\n", encoding="utf-8")
     assert input_hashes(params)[w] != after[w]  # an edited W file changes the key
+
+
+def test_the_panels_own_system_replaces_the_default(tmp_path):
+    from nqp_lib.report.context import Report, check_settings
+
+    s = check_settings(panel="international", lang="en")  # system left at its default, three_elements
+    assert s.system == "international"
+    assert "this panel's metadata names international, which is used instead" in Report("overview", s).defaults_note()
+    p = write_panel(tmp_path)
+    (tmp_path / "econ.meta.yaml").write_text("system: tiny.yaml\n", encoding="utf-8")
+    own = check_settings(panel=str(p), year_from=2020, year_to=2022)
+    assert own.system == str((tmp_path / "tiny.yaml").resolve())
+    (tmp_path / "econ.meta.yaml").write_text("system: nowhere.yaml\n", encoding="utf-8")
+    with pytest.raises(ParameterError, match=r"econ\.meta\.yaml: key 'system': 'nowhere.yaml' is neither a shipped"):
+        check_settings(panel=str(p), year_from=2020, year_to=2022)

@@ -16,6 +16,7 @@ A user panel ``my.csv`` may come with a sidecar ``my.meta.yaml`` beside it (or o
     licence: CC BY 4.0
     weights: my_w.csv                     # optional spatial weights: CSV matrix or edge list from,to[,weight]
     focus: CHN                            # optional default focus unit
+    system: my_system.yaml                # optional default indicator system (a shipped name or a path)
 
 Paths in a sidecar are relative to the sidecar. Every key is optional; an unknown key, a wrong type or a
 grouping column the panel does not have is refused with the file and key named (:class:`DataError`, exit 2).
@@ -43,7 +44,7 @@ from nqp_lib.errors import DataError, NqpError
 #: a sidecar is a few kilobytes; anything larger is refused before parsing
 MAX_SIDECAR_BYTES = 256 * 1024
 SIDECAR_KEYS = ("unit_kind", "unit_noun", "names", "name_columns", "groupings", "citation", "licence", "weights",
-                "focus", "key")
+                "focus", "key", "system")
 NAME_COLUMNS = {"zh": ("name_zh", "名称", "中文名"), "en": ("name_en", "english_name", "英文名")}
 LANGS = ("zh", "en")
 
@@ -76,6 +77,7 @@ class PanelMeta:
     citation, licence : how the data are credited (a user panel's source line uses the citation).
     weights : path of a spatial weights file, or None.
     focus : default focus unit, or None.
+    system : the indicator system the report uses by default (a shipped name or a path), or None.
     source : the sidecar file, or None when everything was inferred.
     notes : what was inferred or adjusted, one sentence each.
     """
@@ -89,6 +91,7 @@ class PanelMeta:
     licence: str = ""
     weights: Path | None = None
     focus: str | None = None
+    system: str | None = None
     source: Path | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -146,7 +149,7 @@ def sidecar_for(panel_path: str | Path) -> Path | None:
 
 def metadata_files(panel: Any, meta: Any = None) -> list[Path]:
     """The metadata files a user panel's report reads: its sidecar (given, or beside the panel) and the
-    sidecar's weights file — for cache keys. Nothing for a shipped panel; an unreadable sidecar is left to
+    weights and system files the sidecar names — for cache keys. Nothing for a shipped panel; an unreadable sidecar is left to
     the checks that name it."""
     if not isinstance(panel, str) or not panel or not Path(panel).is_file():
         return []
@@ -155,11 +158,12 @@ def metadata_files(panel: Any, meta: Any = None) -> list[Path]:
         return []
     out = [side.resolve()]
     try:
-        weights = read_sidecar(side).get("weights")
+        data = read_sidecar(side)
     except NqpError:
         return out
-    if weights and (side.parent / str(weights)).is_file():
-        out.append((side.parent / str(weights)).resolve())
+    for key in ("weights", "system"):  # files the sidecar names (a shipped system's name is no file here)
+        if data.get(key) and (side.parent / str(data[key])).is_file():
+            out.append((side.parent / str(data[key])).resolve())
     return out
 
 
@@ -180,7 +184,7 @@ def read_sidecar(path: str | Path) -> dict[str, Any]:
     unknown = [str(k) for k in data if k not in SIDECAR_KEYS]
     if unknown:
         raise DataError(f"{p}: unknown key {unknown[0]!r}; known keys are {', '.join(SIDECAR_KEYS)}")
-    for key in ("unit_kind", "citation", "licence", "weights", "focus", "key"):
+    for key in ("unit_kind", "citation", "licence", "weights", "focus", "key", "system"):
         if key in data and data[key] is not None and not isinstance(data[key], (str, int)):
             raise DataError(f"{p}: key {key!r} must be text, got {type(data[key]).__name__}")
     return data
@@ -328,8 +332,19 @@ def describe_panel(
         focus = str(data["focus"])
         if focus not in set(units):
             raise DataError(f"{where}: key 'focus': {focus!r} is not a unit of the panel")
+    system = None
+    if data.get("system"):
+        from nqp_lib.systems import shipped_systems
+
+        system = str(data["system"])
+        if system not in shipped_systems():
+            path = (sidecar.parent if sidecar else Path.cwd()) / system
+            if not path.is_file():
+                raise DataError(f"{where}: key 'system': {system!r} is neither a shipped system "
+                                f"({', '.join(shipped_systems())}) nor a file ({path} not found)")
+            system = str(path.resolve())
     meta = PanelMeta(
-        unit_kind=kind, nouns=nouns, names=names, groupings=groupings, groups=groups,
+        unit_kind=kind, nouns=nouns, names=names, groupings=groupings, groups=groups, system=system,
         citation=str(data.get("citation") or ""), licence=str(data.get("licence") or ""), weights=weights,
         focus=focus, source=sidecar, notes=notes,
     )

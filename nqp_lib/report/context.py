@@ -76,7 +76,10 @@ def _open_panel(spec: str, meta: str = "") -> Panel:
 
     if not os.path.isfile(spec):  # a shipped panel (provincial, international) is cached where it is built
         return open_panel(spec, meta=meta or None)
-    key = (stamp(spec), stamp(meta) if meta else ())
+    from nqp_lib.data.panelmeta import metadata_files
+
+    # the sidecar (given or beside the panel) and its weights file are part of what was read
+    key = (stamp(spec), stamp(meta) if meta else (), *(stamp(str(f)) for f in metadata_files(spec, meta)))
     if key not in _READ:
         panel = open_panel(spec, meta=meta or None)
         _READ.clear()
@@ -110,6 +113,7 @@ def check_settings(**params: Any) -> Settings:
     adjusted: list[tuple[str, dict[str, Any]]] = []
     known.update(panelfit.fit_years(s, panel, adjusted))
     known["grouping"] = panelfit.fit_grouping(s, panel, adjusted)
+    known["system"] = panelfit.fit_system(s, panel, adjusted)
     panelfit.check_weights_matrix(s, panel)
     s = Settings(**known, extra=params)
     try:

@@ -73,6 +73,17 @@ def fit_grouping(s: Any, panel: Panel, adjusted: Adjusted) -> str:
     return ""
 
 
+def fit_system(s: Any, panel: Panel, adjusted: Adjusted) -> str:
+    """The indicator system: the default (``three_elements``, made for the provincial panel) becomes the one
+    the panel's metadata names (the international panel's ``international``; a sidecar's ``system``)."""
+    meta = panel.meta
+    own = getattr(meta, "system", None)
+    if s.system == shared("system").default and own and own != s.system:
+        adjusted.append(("default_system", {"given": s.system, "system": Path(own).stem}))
+        return str(own)
+    return s.system
+
+
 def check_weights_matrix(s: Any, panel: Panel) -> None:
     """The weights file the report would use — ``weights_matrix``, else the panel metadata's ``weights`` — is
     readable and shares at least 3 units with the panel (errors name the parameter or the sidecar key)."""
