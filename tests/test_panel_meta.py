@@ -405,3 +405,23 @@ def test_the_panels_own_system_replaces_the_default(tmp_path):
     (tmp_path / "econ.meta.yaml").write_text("system: nowhere.yaml\n", encoding="utf-8")
     with pytest.raises(ParameterError, match=r"econ\.meta\.yaml: key 'system': 'nowhere.yaml' is neither a shipped"):
         check_settings(panel=str(p), year_from=2020, year_to=2022)
+
+
+def test_a_unit_without_a_group_value_is_labelled_as_such(tmp_path):
+    from nqp_lib.report.context import Report, check_settings
+
+    p = write_panel(tmp_path)
+    p.write_text(p.read_text(encoding="utf-8").replace("F,2020,south", "F,2020,").replace("F,2021,south", "F,2021,")
+                 .replace("F,2022,south", "F,2022,"), encoding="utf-8")
+    s = check_settings(panel=str(p), system=str(tmp_path / "tiny.yaml"), year_from=2020, year_to=2022, lang="en")
+    assert any("grouping 'bloc': 1 unit(s) without a value (e.g. F)" in n for n in Report("overview", s).meta.notes)
+    assert dict(zip(Report("overview", s).regions["unit"], Report("overview", s).regions["group"]))["F"] == "no group"
+
+
+def test_sidecar_key_names_the_unit_column(tmp_path):
+    p = write_panel(tmp_path, key="code")  # not a recognised key name
+    with pytest.raises(DataError, match="no unit column"):
+        read_panel(p)
+    (tmp_path / "econ.meta.yaml").write_text("key: code\nunit_kind: country\n", encoding="utf-8")
+    panel = read_panel(p)
+    assert panel.unit_names == UNITS and panel.unit_kind == "country" and panel.meta.grouping_columns == ["bloc"]

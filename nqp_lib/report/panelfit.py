@@ -167,7 +167,7 @@ def unit_table(ctx: Report) -> pd.DataFrame:
         r["abbr"] = r["name"]
         r["tile_row"], r["tile_col"] = 0, 0
     if g is not None:
-        r["group"] = r["unit"].map(meta.group_of(g.column, lang)).fillna(ctx.t("no_group")).astype(str)
+        r["group"] = r["unit"].map(meta.group_of(g.column, lang)).fillna(ctx.t("group_missing")).astype(str)
     else:
         r["group"] = ctx.t("no_group")
     return r.reset_index(drop=True)
