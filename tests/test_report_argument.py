@@ -147,3 +147,21 @@ def test_reweighting_says_nothing_to_rank_when_every_weight_is_zero():
     assert "there is nothing to rank" in spec
     # the note is shown, and bars and names hidden, exactly when the sum of the weights is 0
     assert spec.count("(rw_w_laborers + rw_w_objects + rw_w_means) <= 0") == 3
+
+
+def test_indicator_medians_skip_imputed_cells_and_say_when_data_end_early(en):
+    from nqp_lib.measure.profile import indicator_medians
+
+    med = indicator_medians(en.index.result_).set_index("indicator")
+    f = en.panel.frame  # the panel before imputation: an independent oracle
+    f = f[~f["unit"].isin(en.excluded_units)]
+    e = med.loc["energy_intensity"]
+    assert (e["first_year"], e["last_year"], bool(e["ends_early"])) == (2012, 2019, True)
+    col = "energy_intensity_tce_per_10k_yuan"
+    assert e["first"] == pytest.approx(f[f["year"] == 2012][col].median())
+    assert e["last"] == pytest.approx(f[f["year"] == 2019][col].median())
+    assert e["change_pct"] == pytest.approx(100 * (e["last"] / e["first"] - 1))
+    assert bool(e["better"]) == (e["last"] < e["first"])  # a cost indicator improves when it falls
+    r = med.loc["rd_intensity"]
+    assert r["last_year"] == 2023 and not r["ends_early"]
+    assert r["last"] == pytest.approx(f[f["year"] == 2023]["rd_intensity_pct"].median())
