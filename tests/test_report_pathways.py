@@ -256,3 +256,16 @@ def test_focus_obstacles_over_time_heatmap_and_its_sentence(ctx):
     text = ctx.text("focus_trend_finding", t=t)
     if t["up_rose"]:
         assert f"{t['up_last'] * 100:.1f}%" in text
+
+
+def test_groups_of_one_unit_are_left_out_of_the_within_group_chart_with_a_note():
+    ctx = setup("pathways", lang="en", panel="international", system="international", focus="China")
+    within = pathways.dagum_facts(ctx)  # facts skip one-unit groups for widest/narrowest too
+    sizes = pathways.suite_data(ctx).groups.groupby(pathways.suite_data(ctx).periods.to_numpy()).value_counts()
+    single = sorted({g for (_, g), n in sizes.items() if n == 1})
+    assert single  # the shipped international panel has an income group with one economy
+    spec = pathways.dagum_ginis(ctx).to_dict()
+    left = spec["hconcat"][0]
+    drawn = {row["pair"] for row in spec["datasets"][left["data"]["name"]]}
+    assert not drawn & set(single) and within.widest_group not in single
+    assert "by definition" in str(left["title"])

@@ -74,9 +74,9 @@ def focus_indicator_heatmap(ctx: Report, year: int) -> alt.Chart:
     text = index_text(ctx, ctx.t("focus_heatmap_title", name=ctx.name_of(ctx.settings.focus), n=len(names)),
                       ctx.t("obstacle_unit"), ctx.t("focus_heatmap_note", year=int(year)))
     base = alt.Chart(long).encode(x=alt.X("year:O", title=ctx.t("year")),
-                                  y=alt.Y("indicator:N", sort=names, title=None))
+                                  y=alt.Y("indicator:N", sort=names, title=None, axis=alt.Axis(labelLimit=300)))
     cells = base.mark_rect().encode(
-        color=alt.Color("obstacle:Q", title=text.unit, scale=alt.Scale(scheme="oranges"), legend=alt.Legend(format="%")),
+        color=alt.Color("obstacle:Q", title=None, scale=alt.Scale(scheme="oranges"), legend=alt.Legend(format="%")),
         tooltip=["indicator:N", "year:O", alt.Tooltip("obstacle:Q", format=".1%")])
     labels = base.mark_text(fontSize=10).encode(
         text=alt.Text("obstacle:Q", format=".0%"),

@@ -86,6 +86,10 @@ def dagum_ginis(ctx: Report) -> alt.HConcatChart | str:
         return grouping_note(ctx)
     pairs = r.result.pairs()
     within = pairs[pairs["kind"] == "within"].rename(columns={"period": "year"})
+    sizes = r.result.within.groupby("group")["n"].min()
+    single = sorted(str(g) for g in sizes[sizes < 2].index)  # one unit: G_jj = 0 by definition, not a finding
+    within = within[~within["pair"].astype(str).isin(single)]
+    within_note = ctx.t("single_groups_note", groups=("、" if ctx.lang == "zh" else ", ").join(single)) if single else None
     between = pairs[pairs["kind"] == "between"].rename(columns={"period": "year"})
     last = between["year"].max()
     shown = between[between["year"] == last].nlargest(MAX_PAIRS, "gini")["pair"]
@@ -94,11 +98,12 @@ def dagum_ginis(ctx: Report) -> alt.HConcatChart | str:
     unit = ctx.t("gini_unit")
     left = charts.lines(within[["year", "gini", "pair"]], "year", "gini", "pair", key="pwgjj", lang=ctx.lang,
                         color_title=ctx.t("region"), order=group_order(ctx),
-                        text=index_text(ctx, ctx.t("within_gini_title"), unit))
+                        text=index_text(ctx, ctx.t("within_gini_title"), unit, within_note))
     right = charts.lines(between[["year", "gini", "pair"]], "year", "gini", "pair", key="pwgjh", lang=ctx.lang,
                          color_title=ctx.t("region_pair"),
                          text=index_text(ctx, ctx.t("between_gini_title"), unit, note))
-    return alt.hconcat(left.properties(width=300), right.properties(width=300)).resolve_scale(color="independent")
+    return (alt.hconcat(left.properties(width=300), right.properties(width=300)).resolve_scale(color="independent")
+            .configure_legend(labelLimit=320))
 
 
 # ----------------------------------------------------------------------------------------- density
