@@ -8,7 +8,13 @@ a default that does not fit is replaced by the panel's own, and the replacement 
 * ``grouping`` (default ``region4``) not a grouping column of the panel → its first grouping column, or
   none (views that need groups then say so);
 * ``focus`` (default ``广东``) not a unit → the focus the panel's metadata names, else the unit with the
-  highest index in the last year.
+  highest index in the last year;
+* ``system`` (default ``three_elements``) → the system the panel's metadata names, if any (the
+  international panel's ``international``).
+
+``weights_matrix`` (or the metadata's ``weights``) must be a readable weights file sharing units with the
+panel; :func:`report_weights` gives the views the W to use (provincial contiguity by default for provinces,
+None for a panel without weights).
 
 A value the user gave that does not fit is refused with the parameter, the value and what is valid.
 """
