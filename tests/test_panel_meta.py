@@ -397,7 +397,7 @@ def test_the_panels_own_system_replaces_the_default(tmp_path):
 
     s = check_settings(panel="international", lang="en")  # system left at its default, three_elements
     assert s.system == "international"
-    assert "this panel's metadata names international, which is used instead" in Report("overview", s).defaults_note()
+    assert "its metadata names international, which is used instead" in Report("overview", s).defaults_note()
     p = write_panel(tmp_path)
     (tmp_path / "econ.meta.yaml").write_text("system: tiny.yaml\n", encoding="utf-8")
     own = check_settings(panel=str(p), year_from=2020, year_to=2022)
