@@ -227,10 +227,10 @@ def provincial_chart(ctx: Report, n: int) -> alt.LayerChart | alt.Chart | str:
             indicator_title=ctx.t("indicator"), level_title=ctx.t("cond_level"), unit_title=noun,
         )
     units = data["unit"].nunique()
-    note = None
+    note = ctx.t("cond_rank_note")
     if units > MANY_UNITS:
         data = ends(data, ENDS, ctx.settings.focus)
-        note = ctx.t("cond_ends_note", k=ENDS, total=units, units=ctx.noun(plural=True))
+        note += "\n" + ctx.t("cond_ends_note", k=ENDS, total=units, units=ctx.noun(plural=True))
     text = ChartText(title, values_source(ctx), ctx.t("unit_in_select"), note)
     return condition_charts.indicator_ranks(
         data, labels, key=f"c{n}rank", lang=ctx.lang, text=text, indicator_title=ctx.t("indicator"),
