@@ -165,7 +165,7 @@ def test_county_panel_shape_and_determinism(tmp_path):
     assert sorted(ids) == [f"x{j:02d}" for j in range(1, 8)]
     a = county_panel(units=120, years=5, indicators=7, seed=3, missing=0.01).write(tmp_path / "a")
     b = county_panel(units=120, years=5, indicators=7, seed=3, missing=0.01).write(tmp_path / "b")
-    for k in ("panel", "system", "weights"):
+    for k in ("panel", "meta", "system", "weights"):
         assert a[k].read_bytes() == b[k].read_bytes()
 
 
@@ -175,8 +175,9 @@ def test_county_panel_reads_back_with_system_and_weights(tmp_path):
     from nqp_lib.systems import load_system
 
     paths = county_panel(units=100, years=4, indicators=6, seed=1).write(tmp_path)
-    panel_ = read_panel(paths["panel"])
+    panel_ = read_panel(paths["panel"])  # the sidecar county.meta.yaml beside it is read too
     assert panel_.unit_kind == "county" and panel_.frame["unit"].nunique() == 100
+    assert [g.column for g in panel_.meta.groupings] == ["zone"] and "invented" in panel_.meta.citation
     system = load_system(str(paths["system"]))
     system.check_columns(panel_.frame.columns, where="synthetic")
     w = read_weights(paths["weights"])

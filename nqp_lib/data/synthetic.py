@@ -58,19 +58,41 @@ class SyntheticPanel:
         Rook contiguity of the grid as a directed edge list ``from, to`` with both directions of every pair.
     shape
         ``(rows, cols)`` of the grid.
+    seed
+        The seed the values were drawn with (named in the sidecar's citation).
     """
 
     frame: pd.DataFrame
     system: dict
     edges: pd.DataFrame
     shape: tuple[int, int]
+    seed: int = 0
+
+    def meta(self, weights: str) -> dict:
+        """The panel's sidecar (:mod:`nqp_lib.data.panelmeta`): counties, the ``zone`` grouping, a citation
+        saying the values are invented, the weights file ``weights`` (relative to the sidecar)."""
+        zone_zh = {"East": "东部", "Central": "中部", "West": "西部", "Northeast": "东北", "North": "北部", "South": "南部"}
+        zones = sorted(self.frame["zone"].unique(), key=ZONE_NAMES.index)
+        return {
+            "unit_kind": "county",
+            "groupings": [{"column": "zone", "name": {"zh": "地带", "en": "Zone"},
+                           "values": {z: {"zh": zone_zh[z], "en": z} for z in zones}}],
+            "citation": f"Synthetic county panel, nqp_lib.data.synthetic (seed {self.seed}); invented values, not statistics",
+            "licence": "CC0-1.0",
+            "weights": weights,
+            "focus": str(self.frame["county"].iat[0]),
+        }
 
     def write(self, folder: str | Path, stem: str = "county") -> dict[str, Path]:
-        """Write ``STEM.csv`` (the panel), ``STEM.yaml`` (the system) and ``STEM_w.csv`` (the edge list)
-        into ``folder``; returns their paths under the keys ``panel``, ``system``, ``weights``."""
+        """Write ``STEM.csv`` (the panel), ``STEM.meta.yaml`` (its sidecar), ``STEM.yaml`` (the system) and
+        ``STEM_w.csv`` (the edge list) into ``folder``; returns their paths under the keys ``panel``,
+        ``meta``, ``system``, ``weights``."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        paths = {"panel": folder / f"{stem}.csv", "system": folder / f"{stem}.yaml", "weights": folder / f"{stem}_w.csv"}
+        paths = {"panel": folder / f"{stem}.csv", "meta": folder / f"{stem}.meta.yaml",
+                 "system": folder / f"{stem}.yaml", "weights": folder / f"{stem}_w.csv"}
+        paths["meta"].write_text(yaml.safe_dump(self.meta(paths["weights"].name), allow_unicode=True, sort_keys=False),
+                                 encoding="utf-8")
         self.frame.to_csv(paths["panel"], index=False, float_format="%.6g")
         paths["system"].write_text(yaml.safe_dump(self.system, allow_unicode=True, sort_keys=False), encoding="utf-8")
         self.edges.to_csv(paths["weights"], index=False)
@@ -180,7 +202,8 @@ def county_panel(
     frame.insert(0, "zone", np.tile(np.array(ZONE_NAMES[:zones], dtype=object)[zone_of], years))
     frame.insert(0, "county", np.tile(np.array(names, dtype=object), years))
     frame = frame.sort_values(["county", "year"], kind="stable").reset_index(drop=True)
-    return SyntheticPanel(frame=frame, system=_system(ids, cost), edges=grid_edges(units, names), shape=(rows, cols))
+    return SyntheticPanel(frame=frame, system=_system(ids, cost), edges=grid_edges(units, names), shape=(rows, cols),
+                          seed=seed)
 
 
 def _system(ids: list[str], cost: np.ndarray) -> dict:
