@@ -326,8 +326,8 @@ class Report:
 
     def name_of(self, unit: str) -> str:
         """A unit's display name in the report language (the panel's metadata; the key without one)."""
-        row = self.regions[self.regions["unit"] == unit]
-        return str(row["name"].iat[0]) if len(row) else unit
+        names = self.memo("display_names", lambda: dict(zip(self.regions["unit"], self.regions["name"].astype(str))))
+        return names.get(unit, unit)  # a dict: views map it over every unit-year of panels of thousands of units
 
     # ---------------------------------------------------------------- display
     def say(self, key: str, **values: Any) -> None:
