@@ -269,3 +269,16 @@ def test_groups_of_one_unit_are_left_out_of_the_within_group_chart_with_a_note()
     drawn = {row["pair"] for row in spec["datasets"][left["data"]["name"]]}
     assert not drawn & set(single) and within.widest_group not in single
     assert "by definition" in str(left["title"])
+
+
+def test_an_unbounded_normalisation_gets_notes_instead_of_a_failed_page():
+    """z-scores: obstacle degrees need values in [0, 1] and the Gini needs scores ≥ 0 — both say so; the
+    explorer (transform only) still works."""
+    ctx = setup("pathways", lang="en", normalise="zscore", weights="critic")
+    assert "normalise = zscore" in pathways.diagnosis_note(ctx)
+    assert pathways.disparity_note(ctx) and pathways.convergence_note(ctx) == pathways.disparity_note(ctx)
+    assert pathways.focus_gap(ctx) is None
+    assert pathways.explorer_facts(ctx)["scenarios"] > 0
+    fine = setup("pathways", lang="en")
+    assert pathways.diagnosis_note(fine) is None and pathways.disparity_note(fine) is None
+    assert pathways.convergence_note(fine) is None

@@ -10,6 +10,7 @@ every group linked to them, disparities and convergence, and the scenario explor
 from nqp_lib.report.views.pathways.diagnosis import (
     TOP_OBSTACLES,
     diagnosis,
+    diagnosis_note,
     facts,
     focus_indicator_heatmap,
     focus_obstacle_lines,
@@ -23,6 +24,7 @@ from nqp_lib.report.views.pathways.diagnosis import (
     main_obstacle_by_region,
 )
 from nqp_lib.report.views.pathways.disparities import (
+    convergence_note,
     SHOWN_BASIS,
     beta_facts,
     beta_table,
@@ -31,6 +33,7 @@ from nqp_lib.report.views.pathways.disparities import (
     dagum_shares,
     density_chart,
     density_facts,
+    disparity_note,
     markov_chart,
     markov_facts,
     rising_share,
@@ -53,8 +56,8 @@ from nqp_lib.report.views.pathways.explorer import (
 from nqp_lib.report.views.pathways.levers import lever_facts, levers_table, numbered
 
 __all__ = [
-    "GAP_QUANTILE", "TOP_OBSTACLES", "SHOWN_BASIS", "beta_facts", "beta_table", "dagum_facts", "dagum_ginis", "dagum_shares",
-    "density_chart", "density_facts", "diagnosis", "explorer_chart", "explorer_facts", "facts", "focus_gap",
+    "GAP_QUANTILE", "TOP_OBSTACLES", "SHOWN_BASIS", "beta_facts", "convergence_note", "beta_table", "dagum_facts", "dagum_ginis", "dagum_shares",
+    "density_chart", "density_facts", "diagnosis", "diagnosis_note", "disparity_note", "explorer_chart", "explorer_facts", "facts", "focus_gap",
     "focus_indicator_heatmap", "focus_obstacle_lines", "focus_trend", "focus_top_obstacles", "grid", "group_facts", "group_summary", "group_obstacle_lines", "group_table", "has_groups",
     "lever_facts", "levers_table", "main_obstacle_by_region", "markov_chart", "markov_facts", "numbered",
     "outcomes", "rising_share", "show_explorer", "sigma_chart", "sigma_facts", "sigma_low", "spatial_markov_chart", "spatial_markov_facts",

@@ -33,6 +33,18 @@ def has_groups(ctx: Report) -> bool:
     return grouping_note(ctx) is None
 
 
+def diagnosis_note(ctx: Report) -> str | None:
+    """Why the obstacle diagnosis is left out, or None when it applies: obstacle degrees need normalised
+    values in [0, 1] (min-max or rank normalisation), which an unbounded normalisation does not give."""
+    from nqp_lib.errors import MethodError
+
+    try:
+        diagnosis(ctx)
+    except MethodError:
+        return ctx.t("obstacle_needs_bounded", normalise=ctx.settings.normalise)
+    return None
+
+
 def diagnosis(ctx: Report) -> Diagnosis:
     """Obstacle degrees by unit and group, for indicators, dimensions and recommendations."""
     from nqp_lib.measure.diagnose import obstacle_degree

@@ -43,6 +43,23 @@ def suite_data(ctx: Report) -> SuiteData:
     return ctx.memo("suite_data", compute)
 
 
+def disparity_note(ctx: Report) -> str | None:
+    """Why the disparity measures are left out, or None when they apply: the Gini and its decomposition
+    need scores ≥ 0, and classes relative to a year's mean need a positive mean, which an unbounded
+    normalisation (z-scores) breaks."""
+    low = float(suite_data(ctx).values.min())
+    return ctx.t("disparity_needs_positive", low=f"{low:.3g}", normalise=ctx.settings.normalise) if low < 0 else None
+
+
+def convergence_note(ctx: Report) -> str | None:
+    """Why σ and β convergence are left out, or None when they apply: both take logs of the scores, so
+    every score must be > 0 (a unit-year at the worst value of every indicator scores 0 under min-max)."""
+    if disparity_note(ctx):
+        return disparity_note(ctx)
+    low = float(suite_data(ctx).values.min())
+    return ctx.t("convergence_needs_positive", low=f"{low:.3g}") if low <= 0 else None
+
+
 def run(ctx: Report, name: str) -> SuiteResult | None:
     """Measure ``name`` of the suite with its defaults (the report's seed where it draws); None when its
     needs (groups, weights) are not met."""

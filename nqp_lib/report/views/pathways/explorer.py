@@ -229,7 +229,10 @@ def focus_gap(ctx: Report) -> dict | None:
     """The focus unit's largest obstacle that the units' 75th percentile can still close, closed for it
     alone (:func:`nqp_lib.measure.levers.largest_gap`), labelled for a sentence; None when none can."""
     from nqp_lib.measure.levers import largest_gap
-    from nqp_lib.report.views.pathways.diagnosis import diagnosis
+    from nqp_lib.report.views.pathways.diagnosis import diagnosis, diagnosis_note
+
+    if diagnosis_note(ctx):
+        return None
 
     def compute() -> dict | None:
         from nqp_lib.measure.diagnose import obstacle_degree
