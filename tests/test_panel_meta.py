@@ -425,3 +425,22 @@ def test_sidecar_key_names_the_unit_column(tmp_path):
     (tmp_path / "econ.meta.yaml").write_text("key: code\nunit_kind: country\n", encoding="utf-8")
     panel = read_panel(p)
     assert panel.unit_names == UNITS and panel.unit_kind == "country" and panel.meta.grouping_columns == ["bloc"]
+
+
+def test_focus_position_on_the_international_panel_is_the_index_rank():
+    from nqp_lib.report.context import Report, check_settings
+    from nqp_lib.report.views.common import focus_position
+
+    ctx = Report("overview", check_settings(panel="international", lang="en"))
+    pos = focus_position(ctx)
+    s = ctx.scores.dropna(subset=["score"])
+    end = s[s["year"] == 2023]
+    # oracle: 1 + the number of economies scoring higher than China in 2023
+    china = end.loc[end["unit"] == "CHN", "score"].iat[0]
+    assert pos["focus_name"] == "China" and pos["last_year"] == 2023 and pos["n_ranked"] == len(end)
+    assert pos["focus_rank"] == 1 + int((end["score"] > china).sum())
+    upper = end[end["group"] == "Upper middle income"]
+    assert pos["group_name"] == "Upper middle income" and pos["group_size"] == len(upper)
+    assert pos["group_rank"] == 1 + int((upper["score"] > china).sum())
+    text = ctx.text("ranking", **pos)
+    assert f"In 2023 China ranks {pos['focus_rank']} of the {len(end)} economies measured" in text

@@ -20,7 +20,7 @@ NOT_VIEWS = {"dimension_labels", "words", "computed_source", "values_source", "s
              "excluded_names", "condition_names", "coupling", "obstacles", "inequality", "dagum",
              "density", "markov", "convergence", "sigma", "contiguity", "moran", "single_neighbour_links",
              "weights_by_method", "indicator_long", "rank_uncertainty", "draws_of", "condition_results", "heading",
-             "status", "panel_values", "ends", "enterprise_data", "grouping_note", "weights_note",
+             "status", "panel_values", "ends", "enterprise_data", "grouping_note", "weights_note", "focus_position",
              # overview and connotation: graphs, numbers for prose, commands and lists
              "argument_graph", "headline_values", "ends_values", "rebuild_command", "section_names", "changed_names",
              "group_order", "profile_choice", "profile_order", "profile_values", "method_ranks", "robustness_values",

@@ -139,3 +139,27 @@ def weights_note(ctx: Report) -> str | None:
     """Why spatial measures (Moran's I, LISA, spatial Markov) are not shown, or None when the report has
     spatial weights (:meth:`~nqp_lib.report.context.Report.weights`)."""
     return ctx.t("spatial_provinces_only") if ctx.weights() is None else None
+
+
+def focus_position(ctx: Report) -> dict:
+    """Where the focus unit stands on the index: its rank among all scored units in the first and last
+    report year, and its rank within its group in the last year (ranks as the index gives them, 1 = highest
+    score). Keys: ``focus_name``, ``last_year``, ``focus_rank``, ``n_ranked``, ``first_year``, ``first_rank``
+    (None when the focus has no score that year), ``group_name``, ``group_rank``, ``group_size`` (empty
+    name without a grouping)."""
+    s = ctx.scores.dropna(subset=["score"])
+    focus = ctx.settings.focus
+    first, last = int(s["year"].min()), int(s["year"].max())
+    end = s[s["year"] == last]
+    row = end[end["unit"] == focus]
+    start = s[(s["year"] == first) & (s["unit"] == focus)]
+    out = {"focus_name": ctx.name_of(focus), "last_year": last, "n_ranked": len(end), "first_year": first,
+           "focus_rank": int(row["rank"].iat[0]) if len(row) else None,
+           "first_rank": int(start["rank"].iat[0]) if len(start) else None,
+           "group_name": "", "group_rank": None, "group_size": None}
+    if ctx.grouping is not None and len(row) and grouping_note(ctx) is None:
+        group = row["group"].iat[0]
+        peers = end[end["group"] == group].sort_values("score", ascending=False)
+        out.update(group_name=str(group), group_size=len(peers),
+                   group_rank=int((peers["score"] > row["score"].iat[0]).sum()) + 1)
+    return out
