@@ -136,12 +136,17 @@ def impute(
     out = frame.copy()
     flags = pd.DataFrame({unit: frame[unit].to_numpy(), year: frame[year].to_numpy()}, index=frame.index)
     order = frame.sort_values([unit, year], kind="stable").index
-    groups = frame.loc[order].groupby(unit, sort=False).indices
+    groups = list(frame.loc[order].groupby(unit, sort=False).indices.values())
+    group_of = np.empty(len(order), dtype=np.int64)
+    for k, idx in enumerate(groups):
+        group_of[idx] = k
     years_sorted = frame.loc[order, year].to_numpy(dtype=float)
     for col in columns:
         values = frame.loc[order, col].to_numpy(dtype=float)
         filled = values.copy()
-        for idx in groups.values():
+        # only series with a gap change: a panel of 3,000 units × 20 indicators has 60,000 series, few with gaps
+        for k in np.unique(group_of[np.isnan(values)]):
+            idx = groups[k]
             filled[idx] = _fill_series(years_sorted[idx], values[idx], method)
         new = pd.Series(filled, index=order).reindex(frame.index)
         out[col] = new.to_numpy()

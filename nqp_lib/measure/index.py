@@ -232,7 +232,11 @@ class CompositeIndex:
         """Learn normalisation parameters, weights and TOPSIS points on ``panel`` and score it."""
         opts = measure_options(**self.options)
         system = self._resolve_system()
-        data = indicator_data(system, panel, opts.impute, opts.years, opts.exclude_units)
+        reuse = self.__dict__.pop("_reuse_data", None)  # set by variant(): same panel, system and data options
+        if reuse is not None and reuse[0] is panel:
+            data = reuse[1]
+        else:
+            data = indicator_data(system, panel, opts.impute, opts.years, opts.exclude_units)
         notes: list[str] = []
         if opts.exclude_units == (AUTO,):
             notes.append(
@@ -272,6 +276,7 @@ class CompositeIndex:
         self.panel_ = panel_frame(panel)
         self.dims_, self.directions_ = setup.dims, setup.directions
         self.fixed_ = (fixed, fixed_dim)
+        self.data_ = data
         self.result_ = _result(setup, system, data, pieces, fits, mode="fit", notes=notes)
         return self
 
@@ -350,7 +355,13 @@ class CompositeIndex:
     def variant(self, **changes: Any) -> CompositeIndex:
         """A new index fitted on the same panel with some options changed, e.g. ``variant(weights="critic")``."""
         self._check_fitted()
-        return CompositeIndex(self.system_, **{**self.options, **changes}).fit(self.panel_)
+        new = CompositeIndex(self.system_, **{**self.options, **changes})
+        opts = measure_options(**new.options)
+        if all(getattr(opts, k) == getattr(self.options_, k) for k in ("impute", "years", "exclude_units")):
+            # the evaluated, imputed indicator matrix is the same: evaluating and imputing again is most of a
+            # refit on a panel of thousands of units
+            new._reuse_data = (self.panel_, self.data_)
+        return new.fit(self.panel_)
 
 
 def _block_notes(key: Any, piece: _Scored, opts: MeasureOptions, data: IndicatorData, dim_ids: list[str],
