@@ -282,3 +282,11 @@ def test_an_unbounded_normalisation_gets_notes_instead_of_a_failed_page():
     fine = setup("pathways", lang="en")
     assert pathways.diagnosis_note(fine) is None and pathways.disparity_note(fine) is None
     assert pathways.convergence_note(fine) is None
+
+
+def test_a_focus_the_index_leaves_out_gets_a_note():
+    ctx = setup("pathways", lang="en", focus="西藏")
+    assert "西藏" in ctx.excluded_units  # energy and CO2 never cover Tibet
+    assert "does not score Tibet" in pathways.focus_note(ctx)
+    assert pathways.diagnosis_note(ctx) is None and pathways.group_table(ctx, 2023) is not None  # groups still work
+    assert pathways.focus_note(setup("pathways", lang="en")) is None

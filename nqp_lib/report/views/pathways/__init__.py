@@ -13,6 +13,7 @@ from nqp_lib.report.views.pathways.diagnosis import (
     diagnosis_note,
     facts,
     focus_indicator_heatmap,
+    focus_note,
     focus_obstacle_lines,
     focus_top_obstacles,
     focus_trend,
@@ -58,7 +59,7 @@ from nqp_lib.report.views.pathways.levers import lever_facts, levers_table, numb
 __all__ = [
     "GAP_QUANTILE", "TOP_OBSTACLES", "SHOWN_BASIS", "beta_facts", "convergence_note", "beta_table", "dagum_facts", "dagum_ginis", "dagum_shares",
     "density_chart", "density_facts", "diagnosis", "diagnosis_note", "disparity_note", "explorer_chart", "explorer_facts", "facts", "focus_gap",
-    "focus_indicator_heatmap", "focus_obstacle_lines", "focus_trend", "focus_top_obstacles", "grid", "group_facts", "group_summary", "group_obstacle_lines", "group_table", "has_groups",
+    "focus_indicator_heatmap", "focus_note", "focus_obstacle_lines", "focus_trend", "focus_top_obstacles", "grid", "group_facts", "group_summary", "group_obstacle_lines", "group_table", "has_groups",
     "lever_facts", "levers_table", "main_obstacle_by_region", "markov_chart", "markov_facts", "numbered",
     "outcomes", "rising_share", "show_explorer", "sigma_chart", "sigma_facts", "sigma_low", "spatial_markov_chart", "spatial_markov_facts",
     "suite_data",

@@ -45,6 +45,13 @@ def diagnosis_note(ctx: Report) -> str | None:
     return None
 
 
+def focus_note(ctx: Report) -> str | None:
+    """Why nothing is said about the focus unit, or None when the index scores it: a unit the index leaves
+    out (an indicator has no value for it in any report year) has no obstacle degrees and no scenario."""
+    scored = set(ctx.scores.loc[ctx.scores["year"] == ctx.settings.year_to, "unit"])
+    return None if ctx.settings.focus in scored else ctx.t("focus_not_scored", name=ctx.name_of(ctx.settings.focus))
+
+
 def diagnosis(ctx: Report) -> Diagnosis:
     """Obstacle degrees by unit and group, for indicators, dimensions and recommendations."""
     from nqp_lib.measure.diagnose import obstacle_degree
