@@ -135,7 +135,7 @@ def profile_chart(ctx: Report) -> alt.LayerChart:
     note = ctx.t("cn_profile_note")
     summary = summarised_note(choice, ctx.lang, ctx.noun(plural=True), focus)
     if summary:
-        note = f"{note} {summary}"
+        note = f"{note}\n{summary}"
     labels = {"unit": ctx.noun().capitalize() if ctx.lang == "en" else ctx.noun(), "median_all": ctx.t("cn_median_all"),
               "median_group": ctx.t("cn_median_group"), "raw": ctx.t("cn_raw"), "imputed": ctx.t("cn_imputed"), "observed": ctx.t("cn_observed")}
     title = ctx.t("cn_profile_title", noun=labels["unit"], year=ctx.settings.year_to)

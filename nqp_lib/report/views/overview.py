@@ -215,7 +215,7 @@ def _shown(ctx: Report, note: str | None = None) -> tuple[pd.DataFrame, str | No
 
     data = top_bottom_focus(ctx.scores, "score", focus=ctx.settings.focus)
     said = summarised_note(data, ctx.lang, ctx.noun(plural=True), ctx.name_of(ctx.settings.focus))
-    return data.frame, " ".join(x for x in (note, said) if x) or None
+    return data.frame, "\n".join(x for x in (note, said) if x) or None
 
 
 def index_ranking(ctx: Report) -> alt.Chart:
