@@ -92,9 +92,11 @@ class DataCheck:
             lines.append(f"        source {p.resource}: {p.path} ({p.rows} rows, sha256 {p.short_hash})")
         meta = self.panel.meta
         if meta is not None:
-            lines.append(f"Metadata: {meta.source if meta.source else 'no sidecar file — inferred from the panel'}")
+            inferred = meta.source is None and not meta.shipped
+            origin = meta.source or ("shipped with the panel" if meta.shipped else "no sidecar file — inferred from the panel")
+            lines.append(f"Metadata: {origin}")
             lines += [f"        {line}" for line in meta.describe()]
-            lines += [f"        inferred: {note}" if meta.source is None else f"        note: {note}" for note in meta.notes]
+            lines += [f"        {'inferred' if inferred else 'note'}: {note}" for note in meta.notes]
         if self.system is not None:
             s = self.system
             lines.append(

@@ -210,4 +210,4 @@ def provincial_meta():
         for g, zh, en in (("region4", "四大区域", "NBS four regions"), ("belt3", "三大地带", "three belts"))
     ]
     groups = pd.DataFrame({"unit": r["name_zh"], "region4": r["region4"], "belt3": r["belt3"]})
-    return PanelMeta(unit_kind="province", names=names, groupings=groupings, groups=groups)
+    return PanelMeta(unit_kind="province", names=names, groupings=groupings, groups=groups, shipped=True)

@@ -78,8 +78,9 @@ class PanelMeta:
     weights : path of a spatial weights file, or None.
     focus : default focus unit, or None.
     system : the indicator system the report uses by default (a shipped name or a path), or None.
-    source : the sidecar file, or None when everything was inferred.
+    source : the sidecar file, or None when everything was inferred (or the panel is shipped).
     notes : what was inferred or adjusted, one sentence each.
+    shipped : True for the shipped panels, whose description is built with them.
     """
 
     unit_kind: str = "other"
@@ -94,6 +95,7 @@ class PanelMeta:
     system: str | None = None
     source: Path | None = None
     notes: list[str] = field(default_factory=list)
+    shipped: bool = False
 
     def name(self, unit: str, lang: str) -> str:
         entry = self.names.get(unit, {})

@@ -92,7 +92,7 @@ def international_meta(citation: str = "", licence: str = "") -> PanelMeta:
     ]
     return PanelMeta(
         unit_kind="country", names={e.code: {"zh": e.name_zh, "en": e.name_en} for e in econ}, groupings=groupings,
-        groups=groups, citation=citation, licence=licence, focus="CHN", system="international", source=None,
+        groups=groups, citation=citation, licence=licence, focus="CHN", system="international", source=None, shipped=True,
         notes=["income groups: World Bank classification for fiscal year 2025 (data/economies.csv)"],
     )
 
