@@ -290,3 +290,16 @@ def test_a_focus_the_index_leaves_out_gets_a_note():
     assert "does not score Tibet" in pathways.focus_note(ctx)
     assert pathways.diagnosis_note(ctx) is None and pathways.group_table(ctx, 2023) is not None  # groups still work
     assert pathways.focus_note(setup("pathways", lang="en")) is None
+
+
+def test_pair_colours_follow_the_groups_fixed_order_in_both_languages():
+    from nqp_lib.data.regions import load_regions
+
+    r = load_regions()
+    zh_to_en = dict(zip(r["region4_zh"], r["region4"]))
+    orders = {}
+    for lang in ("zh", "en"):
+        ctx = setup("pathways", lang=lang)
+        orders[lang] = pathways.dagum_ginis(ctx).to_dict()["hconcat"][1]["encoding"]["color"]["sort"]
+    as_en = [frozenset(zh_to_en[g] for g in pair.split("–")) for pair in orders["zh"]]
+    assert as_en == [frozenset(pair.split("–")) for pair in orders["en"]]  # pair k has colour k in both

@@ -112,12 +112,16 @@ def dagum_ginis(ctx: Report) -> alt.HConcatChart | str:
     shown = between[between["year"] == last].nlargest(MAX_PAIRS, "gini")["pair"]
     note = ctx.t("pairs_note", n=MAX_PAIRS) if between["pair"].nunique() > MAX_PAIRS else None
     between = between[between["pair"].isin(shown)]
+    rank = {g: i for i, g in enumerate(group_order(ctx))}  # pairs in the groups' fixed order: same colours in zh/en
+    key = between.drop_duplicates("pair").apply(
+        lambda r: tuple(sorted((rank.get(str(r["group_j"]), 99), rank.get(str(r["group_h"]), 99)))), axis=1)
+    pair_order = list(between.drop_duplicates("pair")["pair"].iloc[sorted(range(len(key)), key=lambda i: key.iloc[i])])
     unit = ctx.t("gini_unit")
     left = charts.lines(within[["year", "gini", "pair"]], "year", "gini", "pair", key="pwgjj", lang=ctx.lang,
                         color_title=ctx.t("region"), order=group_order(ctx),
                         text=index_text(ctx, ctx.t("within_gini_title"), unit, within_note))
     right = charts.lines(between[["year", "gini", "pair"]], "year", "gini", "pair", key="pwgjh", lang=ctx.lang,
-                         color_title=ctx.t("region_pair"),
+                         color_title=ctx.t("region_pair"), order=pair_order,
                          text=index_text(ctx, ctx.t("between_gini_title"), unit, note))
     return (alt.hconcat(left.properties(width=300), right.properties(width=300)).resolve_scale(color="independent")
             .configure_legend(labelLimit=320))
