@@ -40,7 +40,7 @@ def test_inserted_values_are_escaped_but_latex_keeps_single_braces(zh):
 
 
 def test_an_undefined_value_is_an_error_naming_the_file_and_block(zh):
-    with pytest.raises(ParameterError, match=r"text/zh/methods\.md, block 'markov': 'markov' is undefined"):
+    with pytest.raises(ParameterError, match=r"text/zh/methods\.md, block 'markov': 'mk' is undefined"):
         zh.text("markov")
     with pytest.raises(KeyError, match=r"no prose block 'nope'"):
         zh.text("nope")
@@ -65,8 +65,11 @@ def test_methods_sentences_carry_the_results_options():
     # the Monte Carlo result's own levels and counts, not typed-in words
     assert "60 draws (seed 7)" in text and "normalisations (minmax, rank and vector)" in text
     assert f"probability {mc.options['exclude_probability']:.0%}" in text and "±25%" in text
-    mk = methods.markov(ctx)
-    assert f"into {mk.options['classes']} classes by pooled quantiles" in ctx.text("markov", markov=mk)
+    mk = methods.markov_facts(ctx)
+    rel = methods.markov(ctx, "relative")
+    text = ctx.text("markov", mk=mk)
+    assert f"put into {rel.options['classes']} classes at pooled quantiles" in text
+    assert f"the {rel.n_transitions} transitions" in text and f"cut at {rel.cuts[0]:.3f}" in text
     mo = methods.moran(ctx)
     spatial = ctx.text("spatial", moran=mo, single_links=methods.single_neighbour_links(ctx))
     assert f"from {mo.options['permutations']} random permutations" in spatial
