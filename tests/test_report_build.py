@@ -30,7 +30,7 @@ def test_every_section_built_with_index(built):
     for stem in SECTIONS:
         assert f'href="{stem}.html"' in index
         assert (built.out / "notebooks" / f"{stem}.ipynb").exists()
-    assert "各省份新质生产力发展指数" in index  # one-line description of the overview
+    assert "概念从何而来、文章如何论证" in index  # one-line description of the overview (notebook metadata)
     assert "weights=entropy" in index and "focus=广东" in index  # the parameters used
     assert index.count("class='nqp-status-ok'") == len(SECTIONS)
 
@@ -219,8 +219,11 @@ def test_a_panel_of_cities_builds_with_notes_instead_of_maps(tmp_path):
     assert not res.failed, [o.error for o in res.failed]
     overview = (tmp_path / "out" / "00_overview.html").read_text(encoding="utf-8")
     methods = (tmp_path / "out" / "04_methods.html").read_text(encoding="utf-8")
-    assert "The tile map applies to the 31 provinces only" in overview
-    assert "applies to provincial panels only" in methods and "Dagum" in methods
+    assert "No tile-map layout exists for this panel's units" in overview
+    assert "Spatial association needs a spatial weights matrix, and none is given for this panel's units" in methods
+    assert "Dagum" in methods
+    for page in (overview, methods):  # the units are what the panel calls them, with no province wording
+        assert "province" not in page.lower().replace("eps_provincial_panel", "")
 
 
 def test_relative_paths_work_from_any_directory(tmp_path, monkeypatch):
