@@ -89,3 +89,23 @@ def built(tmp_path_factory):
 
 def strip_build_time(text: str) -> str:
     return "\n".join(line for line in text.splitlines() if "nqp-build-time" not in line)
+
+
+#: Debian chromium's flags for the browser tests (headless, offline, no first-run chatter).
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Debian chromium driven by playwright (its own browser download does not work here)."""
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    exe = shutil.which("chromium")
+    assert exe, "Debian package chromium is missing: run `make test`, which installs it"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=exe, args=CHROMIUM_FLAGS)
+        yield b
+        b.close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 
 import pytest
 
@@ -10,21 +9,9 @@ from nqp_lib.report.sections import all_sections
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-LAUNCH = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-          "--disable-sync", "--no-first-run", "--disable-quic"]
 SECTIONS = [s.stem for s in all_sections()]  # discovered: a new section is tested without listing it here
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    exe = shutil.which("chromium")
-    assert exe, "Debian package chromium is missing: run `make test`, which installs it"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=exe, args=LAUNCH)
-        yield b
-        b.close()
 
 
 def _open(browser, path):

@@ -4,15 +4,12 @@ changed panel computed in Python."""
 
 from __future__ import annotations
 
-import shutil
 
 import pytest
 from pathways_fixtures import indicator_without_imputation, transform_oracle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-LAUNCH = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-          "--disable-sync", "--no-first-run", "--disable-quic"]
 
 #: What the explorer's marks carry: the folded values (key, value) of the bars and the rank sentence.
 READ_MARKS = """id => {
@@ -37,16 +34,6 @@ def page_path(tmp_path_factory):
     return out / "03_pathways.html"
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    exe = shutil.which("chromium")
-    assert exe, "Debian package chromium is missing: run `make test`, which installs it"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=exe, args=LAUNCH)
-        yield b
-        b.close()
 
 
 def test_the_explorers_numbers_equal_transform_of_the_changed_panel(page_path, browser):
