@@ -43,3 +43,19 @@ def test_canonical_province_accepts_common_spellings():
     assert canonical_province(110000.0) == "北京"
     assert canonical_province("guangdong") == "广东"
     assert canonical_province("Atlantis") is None
+
+
+def test_two_digit_gb_codes_name_provinces():
+    from nqp_lib.data.regions import canonical_province
+
+    # GB/T 2260: 440000 is Guangdong, so its two-digit prefix 44 is too; 11 Beijing, 65 Xinjiang
+    assert canonical_province("44", two_digit=True) == canonical_province(440000) == "广东"
+    assert canonical_province(11, two_digit=True) == "北京" and canonical_province("65", two_digit=True) == "新疆"
+    assert canonical_province("99", two_digit=True) is None and canonical_province("4", two_digit=True) is None
+    assert canonical_province("44") is None  # a panel's unit keys are not read as two-digit codes
+
+
+def test_focus_given_as_a_two_digit_code_is_accepted():
+    from nqp_lib.report.context import check_settings
+
+    assert check_settings(focus="44").focus == "广东"

@@ -84,14 +84,20 @@ def _aliases() -> dict[str, str]:
     return out
 
 
-def canonical_province(name: object) -> str | None:
+def canonical_province(name: object, two_digit: bool = False) -> str | None:
     """Map a province given as short or full Chinese name, English name, ISO suffix or GB code to its
-    short Chinese name (``'Inner Mongolia'`` → ``'内蒙古'``, ``'110000'`` → ``'北京'``); None if unknown."""
+    short Chinese name (``'Inner Mongolia'`` → ``'内蒙古'``, ``'110000'`` → ``'北京'``); None if unknown.
+
+    ``two_digit``: also accept the two-digit GB/T 2260 prefix (``'44'`` → ``'广东'``). Only for a single
+    value a user types (``-p focus 44``): a panel's unit keys 11–65 may well be something else.
+    """
     if name is None or (isinstance(name, float) and np.isnan(name)):
         return None
     key = str(name).strip()
     if key.endswith(".0") and key[:-2].isdigit():
         key = key[:-2]
+    if two_digit and len(key) == 2 and key.isdigit():
+        key += "0000"
     return _aliases().get(key.lower())
 
 

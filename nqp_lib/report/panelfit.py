@@ -128,7 +128,7 @@ def find_focus(value: str, panel: Panel) -> str | None:
         for unit, names in meta.names.items():
             if unit in units and any(str(n).casefold() == key for n in names.values()):
                 return unit
-    province = canonical_province(value)
+    province = canonical_province(value, two_digit=True)  # -p focus 44: a unit key 44 wins (checked above)
     return province if province in units else None
 
 
