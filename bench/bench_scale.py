@@ -101,13 +101,16 @@ def main() -> int:
         county_time, county_peak, _ = timed_build(county_args, env)
         largest = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
         pages = {p.stem: p.stat().st_size for p in sorted(county_out.glob("[0-9][0-9]_*.html"))}
+        print(f"(provincial {prov_time:.1f} s, {prov_peak / MB:.0f} MB; county {county_time:.1f} s, "
+              f"{county_peak / MB:.0f} MB; pages {', '.join(f'{b / 1e6:.2f}' for b in pages.values())} MB)", flush=True)
         draws = chart_times(county_out)
         if args.keep:
             shutil.copytree(county_out, args.keep, dirs_exist_ok=True)
 
         measure_out, disparity_out = work / "measure", work / "disparity"
-        subprocess.run([*NQP, "measure", str(files["panel"]), "--system", str(files["system"]), "--out",
-                        str(measure_out)], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([*NQP, "measure", str(files["panel"]), "--system", str(files["system"]), "--impute",
+                        "linear_nearest", "--out", str(measure_out)], cwd=ROOT, env=env, check=True,
+                       stdout=subprocess.DEVNULL)
         disp_time, disp_peak = child_peak(
             [*NQP, "disparity", str(measure_out / "scores.csv"), "--value", "score", "--group", "zone", "--weights",
              str(files["weights"]), "--out", str(disparity_out)], env)

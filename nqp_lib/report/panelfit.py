@@ -196,7 +196,8 @@ def report_weights(ctx: Report):
         return w
     else:
         return None
-    present = [u for u in units if u in set(map(str, w.labels))]
+    labels = set(map(str, w.labels))
+    present = [u for u in units if u in labels]
     if len(present) < 3:
         return None
     w = w.relabel([str(x) for x in w.labels]) if any(not isinstance(x, str) for x in w.labels) else w
