@@ -153,3 +153,43 @@ def test_transform_per_year_picks_each_year_s_draw_parameters(index):
     np.testing.assert_array_equal(u.transform(a.raw, a.years), u.draw_scores)
     with pytest.raises(ParameterError, match="not fitted"):
         u.transform(a.raw[:2], [1990, 1990])
+
+
+def test_batch_ranks_match_scipy_min_ranks_with_ties():
+    # an independent oracle: scipy's rankdata(method="min") of −x, column by column, within each year;
+    # values drawn from 5 levels so ties are everywhere (ties share the best rank: [0.5, 0.9, 0.5] → [2, 1, 2])
+    from scipy.stats import rankdata
+
+    rng = np.random.default_rng(3)
+    scores = rng.integers(0, 5, size=(40, 7)).astype(float)
+    years = np.repeat([2020, 2021, 2022, 2023], 10)
+    got = rank_within_years(scores, years)
+    for y in np.unique(years):
+        rows = years == y
+        for d in range(scores.shape[1]):
+            np.testing.assert_array_equal(got[rows, d], rankdata(-scores[rows, d], method="min"))
+    np.testing.assert_array_equal(rank_within_years(scores[:, 0], years), got[:, 0])  # one column alike
+
+
+def test_row_statistics_in_blocks_equal_the_whole_matrix(monkeypatch):
+    # the per-unit-year statistics are computed a block of rows at a time; blocks of 7 rows must give what
+    # numpy gives on the whole matrix (mean, total sum of squares, percentiles, mean |rank − nominal|)
+    import importlib
+
+    mod = importlib.import_module("nqp_lib.measure.uncertainty")  # the module (the package exports the function)
+    monkeypatch.setattr(mod, "ROW_CHUNK", 7)
+    rng = np.random.default_rng(5)
+    ranks = rng.integers(1, 31, size=(50, 40)).astype(np.int32)
+    nominal = rng.integers(1, 31, size=50)
+    mean, sst, tot, pct, shift = mod._row_moments(ranks, nominal)
+    r = ranks.astype(float)
+    np.testing.assert_allclose(mean[:, 0], r.mean(axis=1), rtol=1e-14)
+    np.testing.assert_allclose(sst, ((r - r.mean(axis=1, keepdims=True)) ** 2).sum(axis=1), rtol=1e-12)
+    assert tot == pytest.approx(sst.sum(), rel=1e-14)
+    np.testing.assert_array_equal(pct, np.percentile(r, [5, 50, 95], axis=1))
+    assert shift == pytest.approx(np.abs(r - nominal[:, None]).mean(), rel=1e-14)
+    # the between-level sums of squares of one factor, by hand on two draws' levels
+    labels = np.arange(40) % 2
+    (ssb, _, _), = mod._ss_first_order(ranks, [(labels, 2)], mean, sst)
+    cond = np.stack([r[:, labels == k].mean(axis=1) for k in (0, 1)], axis=1)
+    np.testing.assert_allclose(ssb, ((cond - r.mean(axis=1, keepdims=True)) ** 2 * 20).sum(axis=1), rtol=1e-12)
