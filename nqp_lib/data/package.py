@@ -29,6 +29,8 @@ from nqp_lib.io import sha256_file_once as sha256_of  # noqa: F401  (the name da
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DESCRIPTOR = PROJECT_ROOT / "data" / "datapackage.json"
+#: The indicator systems shipped with the project (read by nqp_lib.systems; named by panel metadata).
+SYSTEMS_DIR = PROJECT_ROOT / "data" / "systems"
 ENV_VAR = "NQP_DATA_ROOT"
 
 
@@ -258,3 +260,8 @@ def provenance_table(records: list[Provenance] | None = None) -> pd.DataFrame:
             for p in records
         ]
     )
+
+
+def shipped_system_names() -> list[str]:
+    """Names of the indicator systems shipped in ``data/systems`` (``three_elements`` …)."""
+    return sorted(p.stem for p in SYSTEMS_DIR.glob("*.yaml"))

@@ -38,6 +38,7 @@ from typing import Any
 import pandas as pd
 
 from nqp_lib import safe_yaml
+from nqp_lib.data.package import shipped_system_names
 from nqp_lib.data.unitkind import check_kind
 from nqp_lib.errors import DataError, NqpError
 
@@ -336,14 +337,12 @@ def describe_panel(
             raise DataError(f"{where}: key 'focus': {focus!r} is not a unit of the panel")
     system = None
     if data.get("system"):
-        from nqp_lib.systems import shipped_systems
-
         system = str(data["system"])
-        if system not in shipped_systems():
+        if system not in shipped_system_names():
             path = (sidecar.parent if sidecar else Path.cwd()) / system
             if not path.is_file():
                 raise DataError(f"{where}: key 'system': {system!r} is neither a shipped system "
-                                f"({', '.join(shipped_systems())}) nor a file ({path} not found)")
+                                f"({', '.join(shipped_system_names())}) nor a file ({path} not found)")
             system = str(path.resolve())
     meta = PanelMeta(
         unit_kind=kind, nouns=nouns, names=names, groupings=groupings, groups=groups, system=system,

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from nqp_lib import formula
+from nqp_lib.data.package import SYSTEMS_DIR, shipped_system_names  # where the shipped systems live
 from nqp_lib.errors import SystemDefinitionError
 from nqp_lib.labels import vocabulary
 from nqp_lib.safe_yaml import load_yaml
@@ -27,8 +28,6 @@ CONDITIONS: dict[int, dict[str, str]] = vocabulary("conditions")
 
 DIRECTIONS = {"+": 1, "-": -1, "benefit": 1, "cost": -1, 1: 1, -1: -1}
 
-#: Where the shipped systems live.
-SYSTEMS_DIR = Path(__file__).resolve().parents[2] / "data" / "systems"
 
 def _bilingual(node: Any, where: str, key: str) -> tuple[str, str]:
     if isinstance(node, str) and node.strip():
@@ -224,7 +223,7 @@ def system_from_dict(spec: Any, source: str = "<dict>", path: Path | None = None
 
 def shipped_systems() -> list[str]:
     """Names of the systems shipped in ``data/systems``."""
-    return sorted(p.stem for p in SYSTEMS_DIR.glob("*.yaml"))
+    return shipped_system_names()
 
 
 def resolve_system_path(name_or_path: str | Path) -> Path:
