@@ -1,6 +1,7 @@
 # nqp — the two commands of the README:
 #   make report   set up .venv if needed, build every report into reports/, print the path of reports/index.html
 #   make test     set up .venv with test extras, install the Debian packages the tests need, run the whole suite
+#                 (two pytest-xdist workers, one test file per worker at a time: the suite is mostly single-threaded)
 # Source data are read from ../shared/data (or $NQP_DATA_ROOT); nothing is downloaded at run time.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -40,7 +41,7 @@ report: $(STAMP)
 	$(BIN)/nqp build
 
 test: $(TSTAMP) system-deps
-	$(BIN)/python -m pytest --nbval-lax --timeout=900 tests notebooks
+	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax --timeout=900 tests notebooks
 
 # Re-pin the whole stack after changing dependencies (updates requirements.lock and environment.yml).
 lock: $(TSTAMP)
