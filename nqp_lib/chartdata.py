@@ -101,7 +101,7 @@ def top_bottom_focus(
     *,
     year: int | None = None,
     unit: str = "unit",
-    by: str = "year",
+    by: str | list[str] = "year",
     limit: int = MAX_UNITS,
 ) -> ChartData:
     """The ``n`` units with the highest and the ``n`` with the lowest ``value``, plus ``focus``.
@@ -116,6 +116,9 @@ def top_bottom_focus(
         How many top and how many bottom units to keep.
     focus
         A unit always kept (outlined by the charts); ignored when not in the data.
+    by
+        The column (or, with ``year=None``, the columns — e.g. ``["indicator", "year"]``) within whose
+        groups units are chosen.
     year
         ``None``: choose the units within each ``by`` group (a ranking with a year slider shows the top
         and bottom of the year shown). A year: choose them by their value in that year and keep all their
@@ -135,10 +138,14 @@ def top_bottom_focus(
         raise ValueError(f"n must be at least 1, got {n}")
     if units <= max(limit, 2 * n):
         return ChartData(frame, "all", units)
-    ranked = frame if year is None else frame[frame[by] == year]
-    ranked = ranked.dropna(subset=[value]).sort_values([by, value, unit], ascending=[True, False, True], kind="stable")
-    place = ranked.groupby(by, sort=False).cumcount() + 1
-    count = ranked.groupby(by, sort=False)[unit].transform("size")
+    keys = [by] if isinstance(by, str) else list(by)
+    if year is not None and len(keys) != 1:
+        raise ValueError(f"with a year, by must be one column, got {by!r}")
+    ranked = frame if year is None else frame[frame[keys[0]] == year]
+    ranked = ranked.dropna(subset=[value]).sort_values([*keys, value, unit], ascending=[*[True] * len(keys), False, True],
+                                                       kind="stable")
+    place = ranked.groupby(keys, sort=False).cumcount() + 1
+    count = ranked.groupby(keys, sort=False)[unit].transform("size")
     shown_as = pd.Series(np.where(place <= n, "top", np.where(place > count - n, "bottom", "")), index=ranked.index)
     if focus is not None:
         shown_as[(ranked[unit] == focus).to_numpy() & (shown_as == "").to_numpy()] = "focus"
@@ -149,7 +156,7 @@ def top_bottom_focus(
     else:
         chosen = keep[[unit, "shown_as", "place"]]
         out = frame.merge(chosen, on=unit, how="inner")
-    out = out.sort_values([by, "place"] if year is None else [unit, by], kind="stable").reset_index(drop=True)
+    out = out.sort_values([*keys, "place"] if year is None else [unit, *keys], kind="stable").reset_index(drop=True)
     present = focus is not None and bool((frame[unit] == focus).any())
     return ChartData(out, "top_bottom", units, n=n, focus=focus if present else None, year=year)
 

@@ -202,11 +202,10 @@ def _panel_values(ctx: Report, n: int) -> pd.DataFrame:
 def ends(frame: pd.DataFrame, k: int, focus: str | None) -> pd.DataFrame:
     """Per indicator and year, the ``k`` highest and ``k`` lowest units and the focus unit (ties broken by
     unit name so the cut is deterministic)."""
-    frame = frame.sort_values(["indicator", "year", "value", "unit"], ascending=[True, True, False, True])
-    pos = frame.groupby(["indicator", "year"]).cumcount()
-    size = frame.groupby(["indicator", "year"])["unit"].transform("size")
-    keep = (pos < k) | (pos >= size - k) | (frame["unit"] == focus)
-    return frame[keep].reset_index(drop=True)
+    from nqp_lib.chartdata import top_bottom_focus
+
+    kept = top_bottom_focus(frame, "value", k, focus, by=["indicator", "year"], limit=0).frame
+    return kept.drop(columns=["shown_as", "place"], errors="ignore")
 
 
 def provincial_chart(ctx: Report, n: int) -> alt.LayerChart | alt.Chart | str:

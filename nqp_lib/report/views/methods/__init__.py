@@ -121,10 +121,11 @@ INTERVAL_ENDS = 20
 def _ends_by_year(frame: pd.DataFrame, rank: str, ends: int, focus: str | None) -> pd.DataFrame:
     """Rows of ``frame`` (``unit, year, rank``) whose ``rank`` is among the ``ends`` best or worst of their
     year, and every row of ``focus``."""
-    r = frame.groupby("year")[rank]
-    best = r.rank(method="first") <= ends
-    worst = r.rank(method="first", ascending=False) <= ends
-    return frame[best | worst | (frame["unit"] == focus)]
+    from nqp_lib.chartdata import top_bottom_focus
+
+    lower_is_better = frame.assign(_order=-frame[rank])  # chartdata ranks by descending value
+    kept = top_bottom_focus(lower_is_better, "_order", ends, focus, limit=0).frame
+    return kept.drop(columns=["_order", "shown_as", "place"], errors="ignore")
 
 
 def rank_interval_chart(ctx: Report, draws: int | None = None) -> alt.LayerChart:
